@@ -5,6 +5,12 @@ Examples
 >>> from radiocausal.features import load_image_and_mask
 """
 
+from radiocausal.features.settings import (
+    PRESETS,
+    ExtractionSettings,
+    SettingsError,
+    get_settings,
+)
 from radiocausal.features.io import (
     LoadedRoi,
     RoiTooSmallError,
@@ -14,6 +20,10 @@ from radiocausal.features.io import (
 )
 
 __all__ = [
+    "PRESETS",
+    "ExtractionSettings",
+    "SettingsError",
+    "get_settings",
     "LoadedRoi",
     "RoiTooSmallError",
     "check_geometry",
