@@ -590,9 +590,6 @@ class CausalDAG:
                     f"batch node {b!r} has causes ({', '.join(ps)}): a technical batch (scanner, site, "
                     "sequencing run) is normally assigned independently of the patient's biology"
                 )
-        for s in self.selected_nodes:
-            if not self._parents[s] and not any(s in k for k in self._bidirected):
-                msgs.append(f"selected node {s!r} has no causes in the graph: selection on it cannot bias anything")
         xs, ys = set(self.exposures), set(self.outcomes)
         if xs and ys:
             de = alg.descendants(self._children, xs)
@@ -684,7 +681,9 @@ class CausalDAG:
             for x in xs:
                 sep_children[x] = children[x] - causal
         elif effect == "direct":
-            forbidden = alg.descendants(children, ys) | xs
+            # descendants of the outcomes that the exposure affects (dagitty's rule): adjusting for
+            # them can bias the direct effect; when X does not affect Y the direct effect is nil anyway
+            forbidden = alg.descendants(children, ys & alg.descendants(children, xs)) | xs
             sep_parents = dict(parents)
             sep_children = dict(children)
             for y in ys:
@@ -718,7 +717,7 @@ class CausalDAG:
         xs, ys = self._resolve(exposure, outcome)
         sel = self._resolve_selection(selection, xs, ys)
         prob = self._problem(xs, ys, effect, sel)
-        inc = _as_set(include, "include")
+        inc = _as_set(include, "include") if include is not None else set(self.adjusted_nodes)
         exc = _as_set(exclude, "exclude")
         self._require(inc, "include node")
         self._require(exc, "exclude node")
@@ -757,6 +756,38 @@ class CausalDAG:
             )
         parents, children, _ = self._full()
         return not (alg.d_connected(parents, children, x, z) & y)
+
+    def find_minimal_separator(
+        self,
+        xs: str | Iterable[str],
+        ys: str | Iterable[str],
+        *,
+        include: Iterable[str] = (),
+        exclude: Iterable[str] = (),
+    ) -> NodeSet | None:
+        """One minimal set of observed nodes that d-separates ``xs`` from ``ys``, or None if none does.
+
+        Linear time (van der Zander et al. 2019, ``FindMinSep``).  The set contains ``include`` and is
+        minimal among such sets; latent nodes and ``exclude`` are never used.
+
+        Examples
+        --------
+        >>> dag = CausalDAG([("c", "a"), ("c", "b"), ("a", "d"), ("b", "d")])
+        >>> dag.find_minimal_separator("a", "b")
+        frozenset({'c'})
+        """
+        x, y = _as_set(xs, "xs"), _as_set(ys, "ys")
+        inc, exc = _as_set(include, "include"), _as_set(exclude, "exclude")
+        for what, s_ in (("xs", x), ("ys", y), ("include", inc), ("exclude", exc)):
+            self._require(s_, f"node in {what}")
+        if x & y:
+            raise GraphError(f"xs and ys must be disjoint, got xs={_fmt_set(x)}, ys={_fmt_set(y)}")
+        parents, _, latent = self._full()
+        restrict = set(self._parents) - latent - x - y - exc
+        if not inc <= restrict:
+            return None
+        found = alg.find_minimal_separator(parents, x, y, inc, restrict)
+        return None if found is None else NodeSet(found)
 
     def find_open_path(
         self, xs: str | Iterable[str], ys: str | Iterable[str], zs: str | Iterable[str] = ()
@@ -845,10 +876,13 @@ class CausalDAG:
             undefined.  ``"minimum"``: the sets of smallest size, or of smallest total cost
             when ``costs`` are given.
         effect : {"total", "direct"}
-            ``"direct"`` gives sets for the controlled direct effect of X on Y (all paths
-            except the edges X -> Y blocked, no descendants of Y).
+            ``"direct"`` gives sets for the controlled direct effect of X on Y: every path
+            except the edges X -> Y blocked, and no descendant of an outcome that X affects
+            (Pearl's single-door criterion, as dagitty applies it).
         include : iterable of str, optional
             Nodes every set must contain (the sets are minimal among those containing them).
+            Default: the nodes declared ``adjusted`` (as in dagitty); pass ``include=()`` to
+            ignore them.
         exclude : iterable of str, optional
             Nodes no set may contain (e.g. not measured in this study).
         selection : iterable of str, optional
@@ -914,8 +948,17 @@ class CausalDAG:
             )
         o_set = frozenset(o_set)
         if not (o_set <= allowed) or not self._separates(prob, o_set):
+            not_affected = sorted(prob.ys - alg.descendants(self._full()[1], prob.xs))
+            if not_affected:
+                why = (
+                    f"the graph has no causal path from {_fmt_set(prob.xs)} to {_fmt_set(not_affected)} "
+                    "(the effect is zero by assumption), and the O-set is defined only for outcomes that "
+                    "descend from the exposure"
+                )
+            else:
+                why = "the declared selection makes it invalid"
             raise IdentificationError(
-                f"the O-set {_fmt_set(o_set)} is not a valid adjustment set under the declared selection; "
+                f"the optimal (O-)set {_fmt_set(o_set)} is not a valid adjustment set here: {why}; "
                 "use kind='minimal' or 'canonical'"
             )
         return [NodeSet(o_set)]
