@@ -15,8 +15,9 @@ from scipy import special, stats
 
 __all__ = ["linear_block", "spearman_block", "wilcoxon_block", "logistic_block", "orthonormal_basis"]
 
-#: relative size below which a residual sum of squares counts as zero (column collinear with the covariates)
-_DEGENERATE = 1e-10
+#: relative size below which a residual sum of squares counts as zero (column collinear with the
+#: covariates): rounding leaves residuals of about 1e-16 of the data's norm, i.e. 1e-32 of its squares
+_DEGENERATE = 1e-24
 
 
 def orthonormal_basis(A: np.ndarray) -> tuple[np.ndarray, int]:
@@ -31,14 +32,11 @@ def _residualise(M: np.ndarray, Q: np.ndarray) -> np.ndarray:
     return M - Q @ (Q.T @ M)
 
 
-def _centred_ss(M: np.ndarray) -> np.ndarray:
-    return np.sum((M - M.mean(axis=0)) ** 2, axis=0)
-
-
 def _ok_columns(resid_ss: np.ndarray, raw: np.ndarray) -> np.ndarray:
-    """Columns whose variance is not (numerically) explained away by the covariates."""
+    """Non-constant columns whose variance is not (numerically) explained away by the covariates."""
     scale = np.sum(raw * raw, axis=0)
-    return resid_ss > _DEGENERATE * np.maximum(scale, np.finfo(float).tiny)
+    varies = np.ptp(raw, axis=0) > 0 if raw.shape[0] else np.zeros(raw.shape[1], dtype=bool)
+    return varies & (resid_ss > _DEGENERATE * np.maximum(scale, np.finfo(float).tiny))
 
 
 def _chunks(total: int, size: int):
@@ -71,13 +69,13 @@ def linear_block(X, G, A, budget: int) -> dict[str, np.ndarray]:
     out = _empty(p, q)
     Xr = _residualise(X, Q)
     xx = np.sum(Xr * Xr, axis=0)
-    okx = _ok_columns(xx, X - X.mean(axis=0))
+    okx = _ok_columns(xx, X)
     step = budget // max(p + 2 * n, 1)
     for sl in _chunks(q, step):
         Gc = G[:, sl]
         Gr = _residualise(Gc, Q)
         gg = np.sum(Gr * Gr, axis=0)
-        okg = _ok_columns(gg, Gc - Gc.mean(axis=0))
+        okg = _ok_columns(gg, Gc)
         cross = Xr.T @ Gr
         with np.errstate(divide="ignore", invalid="ignore"):
             beta, se, t, pv = _t_from_products(cross, xx, gg, df)
@@ -107,13 +105,13 @@ def spearman_block(X, G, A, budget: int) -> dict[str, np.ndarray]:
     RX = _rank(X)
     Xr = _residualise(RX, Q)
     xx = np.sum(Xr * Xr, axis=0)
-    okx = _ok_columns(xx, RX - RX.mean(axis=0))
+    okx = _ok_columns(xx, RX)
     step = budget // max(p + 2 * n, 1)
     for sl in _chunks(q, step):
         RG = _rank(G[:, sl])
         Gr = _residualise(RG, Q)
         gg = np.sum(Gr * Gr, axis=0)
-        okg = _ok_columns(gg, RG - RG.mean(axis=0))
+        okg = _ok_columns(gg, RG)
         with np.errstate(divide="ignore", invalid="ignore"):
             r = (Xr.T @ Gr) / np.sqrt(xx[:, None] * gg[None, :])
             r = np.clip(r, -1.0, 1.0)
@@ -195,7 +193,7 @@ def logistic_block(X, G, A, budget: int, *, max_iter: int = 50, tol: float = 1e-
     sd_safe = np.where(sd > 0, sd, 1.0)
     XS = ((X - mean) / sd_safe).T.copy()  # (p, n)
     xr = _residualise(XS.T, Q)
-    okx = (sd > 0) & (np.sum(xr * xr, axis=0) > _DEGENERATE * n)
+    okx = _ok_columns(np.sum(xr * xr, axis=0), XS.T) & (sd > 0)
     Y = G.T.astype(float)  # (q, n)
     ybar = Y.mean(axis=1)
     oky = (ybar > 0) & (ybar < 1)

@@ -74,6 +74,8 @@ def _align(frames: dict[str, pd.DataFrame], join: str) -> pd.Index:
     common = base
     for nm in names[1:]:
         common = common.intersection(frames[nm].index, sort=False)
+    if len(common) == 0:
+        raise DataError("features, genomics (and covariates) share no patient id in their indices")
     mismatch = any(len(f.index) != len(common) for f in frames.values())
     if mismatch:
         detail = "; ".join(
@@ -89,8 +91,6 @@ def _align(frames: dict[str, pd.DataFrame], join: str) -> pd.Index:
         warnings.warn(
             f"keeping the {len(common)} patients common to all tables ({detail})", DataWarning, stacklevel=3
         )
-    if len(common) == 0:
-        raise DataError("features, genomics (and covariates) share no patient id in their indices")
     return common
 
 
