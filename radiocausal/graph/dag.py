@@ -1167,6 +1167,58 @@ class CausalDAG:
             )
         return f"`{z}` may not be adjusted for"
 
+    # ------------------------------------------------------------------ instruments
+    def conditional_instruments(
+        self, exposure: str | None = None, outcome: str | None = None
+    ) -> list[tuple[str, NodeSet]]:
+        """Conditional instrumental variables for the effect of ``exposure`` on ``outcome``.
+
+        For each observed node ``z`` (not latent, not selected), the *ancestral instrument* test of
+        van der Zander, Textor & Liśkiewicz (2015): take the separator ``W`` of the outcome and ``z``
+        nearest to the outcome in the proper back-door graph (mediators excluded); ``z`` is an
+        instrument given ``W`` when ``W`` contains neither the exposure nor a descendant of the
+        outcome and ``z`` stays d-connected to the exposure given ``W``.  If ``z`` is an instrument
+        given any set, it is one given this ``W``.
+
+        Returns
+        -------
+        list of (str, frozenset of str)
+            ``(instrument, conditioning set)`` pairs sorted by instrument.
+
+        Examples
+        --------
+        >>> dag = CausalDAG.from_dagitty(
+        ...     "dag { x [exposure] y [outcome] u [latent] z -> x -> y ; u -> x ; u -> y ; w -> u ; w -> z }")
+        >>> dag.conditional_instruments()
+        [('z', frozenset({'w'}))]
+        """
+        xs, ys = self._resolve(exposure, outcome)
+        if len(xs) != 1 or len(ys) != 1:
+            raise GraphError(
+                f"conditional_instruments needs one exposure and one outcome, got {_fmt_set(xs)} and {_fmt_set(ys)}"
+            )
+        (x,) = xs
+        (y,) = ys
+        prob = self._problem(xs, ys, "total", set())
+        _, _, latent = self._full()
+        de_y = alg.descendants(prob.children, ys)
+        mediators = prob.causal - ys
+        sel = set(self.selected_nodes)
+        out: list[tuple[str, NodeSet]] = []
+        for z in self._order:
+            if z in (x, y) or z in latent or z in sel:
+                continue
+            anc = alg.ancestors(prob.parents, {y, z})
+            adj = alg.moral_adjacency(prob.parents, anc)
+            allowed = set(anc) - latent - mediators - {y, z}
+            w = next(alg.iter_minimal_separators(adj, {y}, {z}, allowed), None)
+            if w is None or (w & de_y) or x in w:
+                continue
+            if not (alg.d_connected(prob.parents, prob.children, {x}, w) & {z}):
+                continue
+            out.append((z, NodeSet(w)))
+        return out
+
     # ------------------------------------------------------------------ derived roles
     def derived_roles(
         self, exposure: str | Iterable[str] | None = None, outcome: str | Iterable[str] | None = None

@@ -21,7 +21,7 @@ KNOWN_DIFFERENCES = {
     "dagitty_test_0014": "exposure declared adjusted",
 }
 SUPPORTED = {"listMsasTotalEffect", "listMsasDirectEffect", "isAdjustmentSet", "isAdjustmentSetDirectEffect",
-             "dConnected", "findMinimalSeparator"}
+             "dConnected", "findMinimalSeparator", "conditionalInstruments"}
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +96,9 @@ def test_dagitty_assertions(oracle):
                 ok = got is not None and dag.is_d_separated(xs, ys, got)
                 ok = ok and all(not dag.is_d_separated(xs, ys, got - {v}) for v in got - inc)
                 ok = ok and len(got) <= len(want)
+        elif fn == "conditionalInstruments":
+            got = dag.conditional_instruments(*args) if args else dag.conditional_instruments()
+            ok = {(z, frozenset(w)) for z, w in got} == {(z, frozenset(w)) for z, w in want}
         else:  # pragma: no cover
             continue
         checked += 1
@@ -116,6 +119,10 @@ def test_gallery(oracle):
             assert _sets(dag.adjustment_sets()) == _sets(exp["minimal_adjustment_sets"]), label
         if exp.get("minimal_adjustment_sets_direct") is not None:
             assert _sets(dag.adjustment_sets(effect="direct")) == _sets(exp["minimal_adjustment_sets_direct"]), label
+        if exp.get("conditional_instruments") is not None and len(dag.exposures) == 1 and len(dag.outcomes) == 1:
+            want = {(d["iv"], frozenset(d["given"])) for d in exp["conditional_instruments"]}
+            got = {(z, frozenset(w)) for z, w in dag.conditional_instruments()}
+            assert got == want, label
         if "identifiable_by_adjustment" in exp:
             assert (dag.adjustment_sets(kind="canonical") != []) == exp["identifiable_by_adjustment"], label
         if exp.get("canonical_adjustment_set") is not None and exp.get("identifiable_by_adjustment"):
