@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from radiocausal.errors import DataError, DataWarning
+from radiocausal.graph.dag import NodeSet
 from radiocausal.graph.independencies import Independence, _resolve_selection, implied_independencies
 
 if TYPE_CHECKING:
@@ -252,6 +253,27 @@ def _adjust(p: np.ndarray, fdr: str | None) -> tuple[np.ndarray, str]:
     return np.asarray(adjust_pvalues(p, method=fdr), dtype=float), fdr
 
 
+def _statements(implications, sel: frozenset[str]) -> list[tuple[str, str, frozenset[str]]]:
+    out = []
+    for imp in implications:
+        if isinstance(imp, Independence):
+            out.extend((imp.x, imp.y, frozenset(z) | sel) for z in imp.given)
+            continue
+        try:
+            if isinstance(imp, str):
+                raise TypeError
+            x, y, z = imp
+        except (TypeError, ValueError):
+            raise DataError(
+                f"implications must hold Independence records or (x, y, given) triples, got {imp!r}"
+            ) from None
+        z = {z} if isinstance(z, str) else set(z)
+        if not (isinstance(x, str) and isinstance(y, str)) or x == y or x in z or y in z:
+            raise DataError(f"implication {imp!r} must name two distinct nodes x, y outside the given set")
+        out.append((x, y, frozenset(z) | sel))
+    return out
+
+
 # ------------------------------------------------------------------------- public
 def test_implications(
     dag: CausalDAG,
@@ -279,8 +301,9 @@ def test_implications(
     kind : {"minimal", "basis"}
         Which implications to test (see :func:`implied_independencies`); ignored when
         ``implications`` is given.  Every conditioning set of every implication is tested.
-    implications : iterable of Independence, optional
-        Test these instead (e.g. a subset of ``implied_independencies(dag)``).
+    implications : iterable of Independence or of (x, y, given) triples, optional
+        Test these instead (e.g. a subset of ``implied_independencies(dag)``).  Selection nodes
+        in force are added to every conditioning set.
     alpha : float
         Level at which an adjusted p-value flags a statement as ``rejected``.
     method : {"auto", "pearson", "spearman", "lr"}
@@ -352,7 +375,7 @@ def test_implications(
     sel = _resolve_selection(dag, selection)
     if implications is None:
         implications = implied_independencies(dag, kind, selection=sel)
-    statements = [(i.x, i.y, frozenset(z)) for imp in implications for i in [imp] for z in imp.given]
+    statements = _statements(implications, sel)
 
     latent = set(dag.latent_nodes)
     required = [v for v in dag.observed_nodes if v not in sel]
@@ -362,10 +385,22 @@ def test_implications(
             f"data has no column for observed node(s) {missing}; add the measurements, or declare "
             "unmeasured nodes [latent] in the DAG"
         )
-    used = sorted({v for x, y, z in statements for v in (x, y, *z) if v not in sel}, key=required.index)
-    bad_latent = [v for v in used if v in latent]
+    named = {v for x, y, z in statements for v in (x, y, *z)}
+    unknown = sorted(v for v in named if v not in dag)
+    if unknown:
+        raise DataError(f"implications name node(s) {unknown} that are not in the graph")
+    bad_latent = sorted(v for v in named if v in latent)
     if bad_latent:
         raise DataError(f"implications refer to latent node(s) {bad_latent}, which have no data")
+    bad_sel = sorted({v for x, y, _ in statements for v in (x, y) if v in sel})
+    if bad_sel:
+        raise DataError(
+            f"implications test selection node(s) {bad_sel}, which are constant in a selected sample"
+        )
+    used = sorted(named - sel, key=required.index)
+    unknown_types = sorted(c for c in (column_types or {}) if c not in data.columns)
+    if unknown_types:
+        raise DataError(f"column_types names column(s) {unknown_types} that are not in data")
     frame = data[used]
     na_rows = frame.isna().any(axis=1)
     if na_rows.any():
@@ -425,7 +460,7 @@ def test_implications(
                 resp, pred = x, y
             res = _lr_test(frame[resp], types[resp], frame[pred], types[pred], zd)
             res["response"] = resp
-        rows.append({"x": x, "y": y, "given": z} | res)
+        rows.append({"x": x, "y": y, "given": NodeSet(z)} | res)
 
     out = pd.DataFrame(rows, columns=_RESULT_COLUMNS)
     out["given"] = out["given"].astype(object)

@@ -241,3 +241,24 @@ def test_untestable_statement_gets_a_note():
     row = res[(res["x"] == "grade") & (res["y"] == "texture")].iloc[0]
     assert np.isnan(row["p_value"]) and "deterministic" in row["note"] and not row["rejected"]
     assert res["p_value"].notna().sum() == len(res) - 1
+
+
+def test_user_supplied_implications():
+    dag = CausalDAG.from_dagitty(DAG_TEXT)
+    df = _simulate(np.random.default_rng(11), 300, extra=("age", "texture"))
+    res = cit.test_implications(dag, df, implications=[("age", "texture", ["grade"]), ("site", "age", ())])
+    assert list(zip(res["x"], res["y"], res["given"])) == [
+        ("age", "texture", frozenset({"grade"})),
+        ("site", "age", frozenset()),
+    ]
+    assert list(res["rejected"]) == [True, False]
+    subset = [i for i in implied_independencies(dag) if "site" in (i.x, i.y)]
+    assert len(cit.test_implications(dag, df, implications=subset)) == sum(len(i.given) for i in subset)
+    with pytest.raises(DataError, match="not in the graph"):
+        cit.test_implications(dag, df, implications=[("age", "nope", ())])
+    with pytest.raises(DataError, match="distinct"):
+        cit.test_implications(dag, df, implications=[("age", "age", ())])
+    with pytest.raises(DataError, match="triples"):
+        cit.test_implications(dag, df, implications=["age"])
+    with pytest.raises(DataError, match="not in data"):
+        cit.test_implications(dag, df, column_types={"gradee": "ordinal"})
