@@ -52,6 +52,8 @@ _RESULT_COLUMNS = [
     "df",
     "estimate",
     "estimate_type",
+    "ci_low",
+    "ci_high",
     "statistic",
     "p_value",
     "p_adjusted",
@@ -167,7 +169,16 @@ def _partial_correlation(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> dict:
         return out | {"note": "a variable is a deterministic function of the conditioning set"}
     r = float(np.clip((rx @ ry) / (sx * sy), -1.0, 1.0))
     t = r * np.sqrt(df / max(1.0 - r * r, 1e-300))
-    return out | {"estimate": r, "statistic": float(t), "p_value": float(2.0 * stats.t.sf(abs(t), df))}
+    # 95% interval by Fisher's z with n - 3 - k degrees of freedom
+    half = stats.norm.ppf(0.975) / np.sqrt(max(df - 1, 1))
+    zr = np.arctanh(np.clip(r, -1 + 1e-15, 1 - 1e-15))
+    return out | {
+        "estimate": r,
+        "ci_low": float(np.tanh(zr - half)),
+        "ci_high": float(np.tanh(zr + half)),
+        "statistic": float(t),
+        "p_value": float(2.0 * stats.t.sf(abs(t), df)),
+    }
 
 
 def _loglik_gaussian(v: np.ndarray, design: np.ndarray) -> float:
@@ -313,7 +324,12 @@ def test_implications(
         ``"pearson"``/``"spearman"``: partial correlation for every statement (binary columns
         as 0/1; a categorical ``x`` or ``y`` with more than two levels is an error).
         ``"lr"``: likelihood-ratio tests everywhere (Gaussian linear model for a continuous
-        response).
+        response).  In an LR test the response is the more discrete variable of the pair
+        (categorical, then binary, then the rest; ties: ``x``); ordinal predictors and
+        covariates enter as integer codes (a linear trend), categorical ones as dummies, and a
+        binary variable is coded 1 for its second level (category order, else sorted values),
+        which sets the sign of a log odds ratio.  Spearman p-values use the *t* reference
+        distribution on ranks, an approximation that is accurate for moderate ``n``.
     fdr : {"bh", "by", "holm", "bonferroni", "storey"} or None
         Multiple-testing adjustment across all tested statements (default Benjamini–Hochberg);
         ``None`` leaves the p-values unadjusted.
@@ -333,7 +349,8 @@ def test_implications(
         nodes included), ``test`` (``"pearson"``, ``"spearman"``, ``"logistic_lr"``,
         ``"multinomial_lr"``, ``"linear_lr"``), ``response`` (the regressed variable of an LR
         test), ``n``, ``df``, ``estimate`` (partial correlation, log odds ratio or coefficient;
-        NaN when the test has several degrees of freedom), ``estimate_type``, ``statistic``
+        NaN when the test has several degrees of freedom), ``estimate_type``, ``ci_low`` and
+        ``ci_high`` (95% Fisher-z interval of a partial correlation, else NaN), ``statistic``
         (*t* or LR chi-square), ``p_value``, ``p_adjusted``, ``rejected`` and ``note`` (why a
         test could not be run, or why its p-value is unreliable; such rows have a NaN p-value
         and do not count among the adjusted tests).  ``frame.attrs`` records ``alpha`` and
@@ -464,7 +481,7 @@ def test_implications(
 
     out = pd.DataFrame(rows, columns=_RESULT_COLUMNS)
     out["given"] = out["given"].astype(object)
-    for c in ("estimate", "statistic", "p_value"):
+    for c in ("estimate", "ci_low", "ci_high", "statistic", "p_value"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out["note"] = pd.Series([n if isinstance(n, str) else "" for n in out["note"]], index=out.index, dtype=object)
     p = out["p_value"].to_numpy(dtype=float)

@@ -45,7 +45,7 @@ def test_result_frame_layout():
     n_statements = sum(len(i.given) for i in implied_independencies(dag))
     assert len(res) == n_statements > 5
     assert list(res.columns) == [
-        "x", "y", "given", "test", "response", "n", "df", "estimate", "estimate_type",
+        "x", "y", "given", "test", "response", "n", "df", "estimate", "estimate_type", "ci_low", "ci_high",
         "statistic", "p_value", "p_adjusted", "rejected", "note",
     ]
     assert set(res["test"]) == {"pearson"}
@@ -73,6 +73,11 @@ def test_partial_correlation_matches_ols_t_test():
         assert row.p_value == pytest.approx(fit.pvalues[1], rel=1e-6, abs=1e-12)
         assert row.df == fit.df_resid
     assert (res["p_adjusted"] == res["p_value"]).all()
+    # the 95% interval excludes 0 exactly when the two-sided p-value is (about) below 0.05
+    assert ((res["ci_low"] < res["estimate"]) & (res["estimate"] < res["ci_high"])).all()
+    excludes = (res["ci_low"] > 0) | (res["ci_high"] < 0)
+    clear = (res["p_value"] < 0.04) | (res["p_value"] > 0.06)
+    assert (excludes[clear] == (res["p_value"] < 0.05)[clear]).all()
 
 
 def test_gaussian_sem_calibrated_under_the_true_dag():
