@@ -49,8 +49,18 @@ def _layered_positions(dag: CausalDAG) -> dict[str, tuple[float, float]]:
     g.add_nodes_from(dag.nodes)
     g.add_edges_from(dag.edges)
     order = {v: i for i, v in enumerate(dag.nodes)}
+    depth_of = {v: d for d, gen in enumerate(nx.topological_generations(g)) for v in gen}
+    # pull each parentless node down to just above its highest child, so that background
+    # causes sit next to what they affect rather than all in the top row
+    for v in g.nodes:
+        if g.in_degree(v) == 0 and g.out_degree(v) > 0:
+            depth_of[v] = max(0, min(depth_of[c] for c in g.successors(v)) - 1)
+    layers: dict[int, list[str]] = {}
+    for v in dag.nodes:
+        layers.setdefault(depth_of[v], []).append(v)
     pos: dict[str, tuple[float, float]] = {}
-    for depth, gen in enumerate(nx.topological_generations(g)):
+    for depth in sorted(layers):
+        gen = layers[depth]
 
         def key(v: str) -> tuple[float, int]:
             ps = [pos[p][0] for p in g.predecessors(v) if p in pos]
@@ -241,7 +251,13 @@ def draw(
         default=1.0,
     )
     for u, v in dag.edges:
-        blocked = any(_near_segment(pos[w], pos[u], pos[v], 0.25 * unit) for w in dag.nodes if w != u and w != v)
+        blockers = [w for w in dag.nodes if w != u and w != v and _near_segment(pos[w], pos[u], pos[v], 0.25 * unit)]
+        rad = 0.0
+        if blockers:
+            # bend away from the first blocking node (arc3 bends to the right of u -> v for rad > 0)
+            (ax_, ay), (bx, by), (px, py) = pos[u], pos[v], pos[blockers[0]]
+            cross = (bx - ax_) * (py - ay) - (by - ay) * (px - ax_)
+            rad = 0.35 if cross >= 0 else -0.35
         arrow = FancyArrowPatch(
             pos[u],
             pos[v],
@@ -249,7 +265,7 @@ def draw(
             mutation_scale=14,
             color="#333333",
             linewidth=1.3,
-            connectionstyle="arc3,rad=0.35" if blocked else "arc3",
+            connectionstyle=f"arc3,rad={rad}",
             patchA=boxes[u],
             patchB=boxes[v],
             shrinkA=2,
