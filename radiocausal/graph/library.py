@@ -4,9 +4,11 @@ The DAGs are dagitty text files (``<name>.dag``), each opening with ``#`` commen
 which study it describes, its exposure and outcome, and the causal reasoning behind the edges.
 They are looked up, in order, in
 
-1. ``radiocausal/models/`` inside the installed package (package data of a wheel);
+1. ``radiocausal/graph/_study_dags/`` inside the installed package (package data of a wheel);
 2. ``models/`` beside the package, in a source or editable checkout
    (``Path(radiocausal.__file__).parents[1] / "models"``).
+
+(``radiocausal/models/`` is the PyMC model subpackage, not this library.)
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def _candidate_dirs() -> list[Path]:
     import radiocausal
 
     pkg = Path(radiocausal.__file__).resolve().parent
-    return [pkg / "models", pkg.parent / "models"]
+    return [pkg / "graph" / "_study_dags", pkg.parent / "models"]
 
 
 def models_dir() -> Path:
@@ -41,7 +43,7 @@ def models_dir() -> Path:
     """
     for d in _candidate_dirs():
         if d.is_dir() and any(d.glob(f"*{_SUFFIX}")):
-            return d
+            return d.resolve()
     tried = ", ".join(str(d) for d in _candidate_dirs())
     raise FileNotFoundError(f"no study-DAG library found (looked in {tried})")
 
