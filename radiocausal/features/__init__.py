@@ -1,16 +1,21 @@
-"""Radiomic feature extraction (IBSI-compliant pre-processing, pyradiomics formulas).
+"""Radiomic feature extraction: IBSI pre-processing with SimpleITK, pyradiomics' formulas.
+
+The entry point is :func:`extract`; settings are one validated :class:`ExtractionSettings`
+object or a named preset (``"pyradiomics"``, ``"ibsi-A"`` … ``"ibsi-E"``,
+``"ibsi-digital-phantom"``).
 
 Examples
 --------
->>> from radiocausal.features import load_image_and_mask
+>>> import numpy as np, SimpleITK as sitk
+>>> from radiocausal.features import extract
+>>> img = sitk.GetImageFromArray(np.arange(125.0).reshape(5, 5, 5))
+>>> msk = sitk.GetImageFromArray(np.ones((5, 5, 5), np.uint8))
+>>> x = extract(img, msk, settings="ibsi-D")
+>>> float(x["stat_max"]), "cm_joint_max_3D_avg" in x.index
+(124.0, True)
 """
 
-from radiocausal.features.settings import (
-    PRESETS,
-    ExtractionSettings,
-    SettingsError,
-    get_settings,
-)
+from radiocausal.features.extraction import compute_features, extract
 from radiocausal.features.io import (
     LoadedRoi,
     RoiTooSmallError,
@@ -18,8 +23,17 @@ from radiocausal.features.io import (
     load_image_and_mask,
     read_image,
 )
+from radiocausal.features.preprocessing import PreprocessedRoi, discretise, preprocess, resample_ibsi, resegment
+from radiocausal.features.settings import (
+    PRESETS,
+    ExtractionSettings,
+    SettingsError,
+    get_settings,
+)
 
 __all__ = [
+    "extract",
+    "compute_features",
     "PRESETS",
     "ExtractionSettings",
     "SettingsError",
@@ -29,4 +43,9 @@ __all__ = [
     "check_geometry",
     "load_image_and_mask",
     "read_image",
+    "PreprocessedRoi",
+    "preprocess",
+    "resample_ibsi",
+    "resegment",
+    "discretise",
 ]

@@ -57,6 +57,7 @@ class SettingsError(DataError):
 INTERPOLATORS = ("nearest", "linear", "cubic")
 DISCRETISATIONS = ("fixed_bin_size", "fixed_bin_number", "none")
 BIN_EDGES = ("ibsi", "pyradiomics")
+IVH_DISCRETISATIONS = ("same", "none", "fixed_bin_size", "fixed_bin_number")
 DIMENSIONS = ("2D", "2.5D", "3D")
 AGGREGATIONS = ("avg", "comb")
 FAMILIES = (
@@ -110,7 +111,11 @@ class ExtractionSettings:
         Target voxel spacing in mm as (x, y, z); ``None`` means no interpolation and a
         ``None`` entry keeps that axis' spacing (``(2, 2, None)`` = in-plane only).
     interpolator : {"nearest", "linear", "cubic"}
-        Image interpolator; the mask uses the same one and is kept where >= ``mask_threshold``.
+        Image interpolator ("cubic" is a cubic B-spline, as ``scipy.ndimage`` order 3).
+    mask_interpolator : {"nearest", "linear", "cubic"}
+        Mask interpolator; the interpolated mask is kept where >= ``mask_threshold``.  The IBSI
+        CT configurations interpolate the mask trilinearly, also in configuration E
+        (the reference values of E match a trilinear mask, not a tricubic one).
     mask_threshold : float
         Partial-volume threshold of the interpolated mask, in (0, 1].
     round_intensities : bool
@@ -127,12 +132,22 @@ class ExtractionSettings:
     bin_edges : {"ibsi", "pyradiomics"}
         Fixed-bin-size edges: IBSI starts at the lower re-segmentation bound (or the ROI
         minimum); pyradiomics uses multiples of the bin width and renumbers from 1.
+    ivh_discretisation : {"same", "none", "fixed_bin_size", "fixed_bin_number"}
+        Intensity-volume histogram: reuse the texture grey levels (``"same"``), use the
+        intensities on a 1-unit grid (``"none"``), or discretise separately.
+    ivh_bin_size : float or None
+        Bin width for ``ivh_discretisation="fixed_bin_size"`` (bin centres become intensities).
+    ivh_bin_number : int or None
+        Number of bins for ``ivh_discretisation="fixed_bin_number"``.
     dimensions : tuple of {"2D", "2.5D", "3D"}
         Texture aggregation: per-slice (2D), slices merged (2.5D), volume (3D).
     aggregations : tuple of {"avg", "comb"}
         For GLCM and GLRLM: average features over directions and/or merge matrices.
     families : tuple of str
         Feature families to compute, drawn from :data:`FAMILIES`.
+    intensity_shift : float
+        pyradiomics' ``voxelArrayShift``: added to intensities by the pyradiomics-named
+        ``Energy``, ``TotalEnergy`` and ``RootMeanSquared`` only (IBSI's values are unshifted).
     min_voxels : int
         Smallest ROI (after pre-processing) accepted for texture features.
     geometry_tolerance : float
@@ -142,6 +157,7 @@ class ExtractionSettings:
     name: str = "custom"
     spacing: tuple[float | None, float | None, float | None] | None = None
     interpolator: str = "linear"
+    mask_interpolator: str = "linear"
     mask_threshold: float = 0.5
     round_intensities: bool = False
     resegment_range: tuple[float, float] | None = None
@@ -150,9 +166,13 @@ class ExtractionSettings:
     bin_size: float | None = 25.0
     bin_number: int | None = None
     bin_edges: str = "ibsi"
+    ivh_discretisation: str = "same"
+    ivh_bin_size: float | None = None
+    ivh_bin_number: int | None = None
     dimensions: tuple[str, ...] = ("3D",)
     aggregations: tuple[str, ...] = ("avg", "comb")
     families: tuple[str, ...] = field(default=FAMILIES)
+    intensity_shift: float = 0.0
     min_voxels: int = 1
     geometry_tolerance: float = 1e-3
 
@@ -170,6 +190,10 @@ class ExtractionSettings:
             set_("spacing", sp)
         if self.interpolator not in INTERPOLATORS:
             raise SettingsError(f"interpolator={self.interpolator!r}: expected one of {list(INTERPOLATORS)}")
+        if self.mask_interpolator not in INTERPOLATORS:
+            raise SettingsError(
+                f"mask_interpolator={self.mask_interpolator!r}: expected one of {list(INTERPOLATORS)}"
+            )
         thr = _number("mask_threshold", self.mask_threshold)
         if not 0 < thr <= 1:
             raise SettingsError(f"mask_threshold={self.mask_threshold!r}: expected a number in (0, 1]")
@@ -210,9 +234,29 @@ class ExtractionSettings:
                     "bin_size and bin_number: expected None with discretisation='none' "
                     f"(got {self.bin_size!r}, {self.bin_number!r})"
                 )
+        if self.ivh_discretisation not in IVH_DISCRETISATIONS:
+            raise SettingsError(
+                f"ivh_discretisation={self.ivh_discretisation!r}: expected one of {list(IVH_DISCRETISATIONS)}"
+            )
+        if self.ivh_discretisation == "fixed_bin_size":
+            set_("ivh_bin_size", _number("ivh_bin_size", self.ivh_bin_size, positive=True))
+        elif self.ivh_bin_size is not None:
+            raise SettingsError(
+                f"ivh_bin_size={self.ivh_bin_size!r}: expected None unless ivh_discretisation='fixed_bin_size'"
+            )
+        if self.ivh_discretisation == "fixed_bin_number":
+            n = self.ivh_bin_number
+            if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+                raise SettingsError(f"ivh_bin_number={n!r}: expected an integer >= 2")
+        elif self.ivh_bin_number is not None:
+            raise SettingsError(
+                f"ivh_bin_number={self.ivh_bin_number!r}: expected None unless "
+                "ivh_discretisation='fixed_bin_number'"
+            )
         set_("dimensions", _as_tuple("dimensions", self.dimensions, DIMENSIONS))
         set_("aggregations", _as_tuple("aggregations", self.aggregations, AGGREGATIONS))
         set_("families", _as_tuple("families", self.families, FAMILIES))
+        set_("intensity_shift", _number("intensity_shift", self.intensity_shift))
         if isinstance(self.min_voxels, bool) or not isinstance(self.min_voxels, int) or self.min_voxels < 1:
             raise SettingsError(f"min_voxels={self.min_voxels!r}: expected an integer >= 1")
         set_("geometry_tolerance", _number("geometry_tolerance", self.geometry_tolerance, positive=True))
@@ -303,6 +347,7 @@ PRESETS: dict[str, ExtractionSettings] = {
         resegment_range=(-500.0, 400.0),
         discretisation="fixed_bin_size",
         bin_size=25.0,
+        ivh_discretisation="none",
         dimensions=("2D", "2.5D"),
     ),
     "ibsi-B": ExtractionSettings(
@@ -314,6 +359,7 @@ PRESETS: dict[str, ExtractionSettings] = {
         discretisation="fixed_bin_number",
         bin_size=None,
         bin_number=32,
+        ivh_discretisation="none",
         dimensions=("2D", "2.5D"),
     ),
     "ibsi-C": ExtractionSettings(
@@ -324,6 +370,8 @@ PRESETS: dict[str, ExtractionSettings] = {
         resegment_range=(-1000.0, 400.0),
         discretisation="fixed_bin_size",
         bin_size=25.0,
+        ivh_discretisation="fixed_bin_size",
+        ivh_bin_size=2.5,
     ),
     "ibsi-D": ExtractionSettings(
         name="ibsi-D",
@@ -334,6 +382,7 @@ PRESETS: dict[str, ExtractionSettings] = {
         discretisation="fixed_bin_number",
         bin_size=None,
         bin_number=32,
+        ivh_discretisation="none",
     ),
     "ibsi-E": ExtractionSettings(
         name="ibsi-E",
@@ -345,6 +394,8 @@ PRESETS: dict[str, ExtractionSettings] = {
         discretisation="fixed_bin_number",
         bin_size=None,
         bin_number=32,
+        ivh_discretisation="fixed_bin_number",
+        ivh_bin_number=1000,
     ),
 }
 
