@@ -123,3 +123,20 @@ def test_package_data_location_takes_precedence(monkeypatch, tmp_path):
     assert list_models() == ["tiny"]
     assert load_model("tiny").adjustment_sets() == [frozenset()]
     assert model_description("tiny") == "A tiny test study."
+
+
+def test_example_script_checks_a_model(tmp_path, capsys):
+    import runpy
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "check_study_dag.py"
+    namespace = runpy.run_path(str(script), run_name="example")
+    png = tmp_path / "mediator.png"
+    status = namespace["main"](["imaging_genomics_mediator", "--adjust", "grade,necrosis", "--png", str(png)])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "`necrosis` is a mediator" in out
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert namespace["main"](["tumour_grade_confounding", "--adjust", "grade,IDH1", "--png", str(png)]) == 0
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
