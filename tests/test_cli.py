@@ -234,3 +234,22 @@ def test_python_dash_m_subprocess(dag_file):
     assert "NOT valid" in run.stdout
     assert "Traceback" not in run.stderr
 
+
+
+def test_check_output_is_identical_across_hash_seeds(dag_file):
+    import os
+
+    outs = []
+    for seed in ("0", "12345"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        run = subprocess.run(
+            [sys.executable, "-m", "radiocausal", "check", "sequencing_batch", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert run.returncode == 0, run.stderr
+        outs.append(run.stdout)
+    assert outs[0] == outs[1]
+    assert json.loads(outs[0])["adjustment_sets"]["minimal"] == [["purity", "scanner"], ["purity", "seq_batch"]]
