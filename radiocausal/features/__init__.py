@@ -15,6 +15,7 @@ Examples
 (124.0, True)
 """
 
+from radiocausal.features.batch import BatchResult, extract_batch, read_manifest
 from radiocausal.features.extraction import compute_features, extract
 from radiocausal.features.io import (
     LoadedRoi,
@@ -34,6 +35,9 @@ from radiocausal.features.settings import (
 __all__ = [
     "extract",
     "compute_features",
+    "extract_batch",
+    "read_manifest",
+    "BatchResult",
     "PRESETS",
     "ExtractionSettings",
     "SettingsError",
