@@ -167,101 +167,203 @@ def wilcoxon_block(X, G, A, budget: int) -> dict[str, np.ndarray]:
 #: |linear predictor| beyond which a fitted probability is numerically 0 or 1 (as R's glm warns)
 SEPARATION_ETA = 30.0
 
+_KERNEL = None
+
+
+def _logistic_kernel():
+    """Compile (once, cached on disk) the per-pair Newton–Raphson kernel, parallel over pairs."""
+    global _KERNEL
+    if _KERNEL is not None:
+        return _KERNEL
+    import numba
+
+    @numba.njit(parallel=True, cache=True, fastmath=True)
+    def kernel(XS, Y, AT, B0, okx, oky, max_iter, tol, sep_eta, est, var, conv, sep, attempted):  # pragma: no cover
+        p, n = XS.shape
+        q = Y.shape[0]
+        kA = AT.shape[0]
+        d = kA + 1
+        for t in numba.prange(p * q):
+            i = t // q
+            j = t % q
+            if not (okx[i] and oky[j]):
+                continue
+            attempted[i, j] = True
+            x = XS[i]
+            y = Y[j]
+            beta = np.zeros(d)
+            beta[1:] = B0[j]
+            H = np.zeros((d, d))
+            L = np.zeros((d, d))
+            g = np.zeros(d)
+            delta = np.zeros(d)
+            e0 = np.zeros(d)
+            eta = np.empty(n)
+            w = np.empty(n)
+            r = np.empty(n)
+            converged = False
+            separated = False
+            v00 = np.nan
+            for _ in range(max_iter):
+                b0 = beta[0]
+                for s in range(n):
+                    eta[s] = b0 * x[s]
+                for a in range(kA):
+                    ba = beta[a + 1]
+                    row = AT[a]
+                    for s in range(n):
+                        eta[s] += ba * row[s]
+                max_eta = 0.0
+                for s in range(n):
+                    max_eta = max(max_eta, abs(eta[s]))
+                if max_eta > sep_eta:
+                    separated = True
+                    break
+                for s in range(n):
+                    mu = 1.0 / (1.0 + np.exp(-eta[s]))
+                    w[s] = mu * (1.0 - mu)
+                    r[s] = y[s] - mu
+                # information matrix (lower triangle) and score, as sums over patients
+                for a in range(d):
+                    ra = x if a == 0 else AT[a - 1]
+                    acc = 0.0
+                    for s in range(n):
+                        acc += r[s] * ra[s]
+                    g[a] = acc
+                    for c in range(a + 1):
+                        rc = x if c == 0 else AT[c - 1]
+                        acc = 0.0
+                        for s in range(n):
+                            acc += w[s] * ra[s] * rc[s]
+                        H[a, c] = acc
+                # Cholesky factor of the information matrix
+                pd_ok = True
+                for a in range(d):
+                    acc = H[a, a]
+                    for c in range(a):
+                        acc -= L[a, c] * L[a, c]
+                    if not (acc > 0.0):
+                        pd_ok = False
+                        break
+                    L[a, a] = np.sqrt(acc)
+                    for b in range(a + 1, d):
+                        acc2 = H[b, a]
+                        for c in range(a):
+                            acc2 -= L[b, c] * L[a, c]
+                        L[b, a] = acc2 / L[a, a]
+                if not pd_ok:
+                    break
+                # delta = H^-1 g ; v00 = (H^-1)[0, 0] = |L^-1 e_0|^2
+                for a in range(d):
+                    acc = g[a]
+                    for c in range(a):
+                        acc -= L[a, c] * delta[c]
+                    delta[a] = acc / L[a, a]
+                for a in range(d - 1, -1, -1):
+                    acc = delta[a]
+                    for c in range(a + 1, d):
+                        acc -= L[c, a] * delta[c]
+                    delta[a] = acc / L[a, a]
+                v = 0.0
+                for a in range(d):
+                    acc = 1.0 if a == 0 else 0.0
+                    for c in range(a):
+                        acc -= L[a, c] * e0[c]
+                    e0[a] = acc / L[a, a]
+                    v += e0[a] * e0[a]
+                v00 = v
+                step = 0.0
+                scale = 0.0
+                for a in range(d):
+                    step = max(step, abs(delta[a]))
+                    scale = max(scale, abs(beta[a]))
+                    beta[a] += delta[a]
+                if step <= tol * (1.0 + scale):
+                    converged = True
+                    break
+            sep[i, j] = separated
+            conv[i, j] = converged and not separated
+            if converged and not separated:
+                est[i, j] = beta[0]
+                var[i, j] = v00
+
+    _KERNEL = kernel
+    return kernel
+
 
 def logistic_block(X, G, A, budget: int, *, max_iter: int = 50, tol: float = 1e-10) -> dict[str, np.ndarray]:
-    """Logistic regression ``G[:, j] ~ 1 + X[:, i] + covariates`` by Newton–Raphson, all pairs at once.
+    """Logistic regression ``G[:, j] ~ 1 + X[:, i] + covariates`` by Newton–Raphson, every pair.
 
-    ``estimate`` is the log odds ratio per unit of the feature, ``se`` its Wald standard error
-    (inverse observed information), ``statistic`` the Wald z and ``p_value`` its two-sided normal
-    p-value, as ``statsmodels.api.Logit(...).fit()`` reports them.  ``converged`` is False when the
-    parameters still moved after ``max_iter`` iterations; ``separated`` is True when a fitted
+    The fits run in a compiled kernel (numba), in parallel over pairs, with no Python loop over
+    pairs and O(p * q) memory for the results only.  ``estimate`` is the log odds ratio per unit of
+    the feature, ``se`` its Wald standard error (inverse observed information), ``statistic`` the
+    Wald z and ``p_value`` its two-sided normal p-value, as ``statsmodels.api.Logit(...).fit()``
+    reports them.  ``converged`` is False when the parameters still moved after ``max_iter``
+    iterations (or the information matrix was singular); ``separated`` is True when a fitted
     probability is numerically 0 or 1 (``|linear predictor| > 30``), i.e. (quasi-)complete
     separation, where the maximum-likelihood estimate does not exist.  Both get NaN results.
     """
     n, p = X.shape
     q = G.shape[1]
-    out = _empty(p, q)
-    out["converged"] = np.zeros((p, q), dtype=bool)
-    out["separated"] = np.zeros((p, q), dtype=bool)
-    out["attempted"] = np.zeros((p, q), dtype=bool)
-    kA = A.shape[1]
-    d = kA + 1
-    Q, _ = orthonormal_basis(A)
+    kernel = _logistic_kernel()
     # the feature, standardised for conditioning (Newton's method is affine invariant)
     mean = X.mean(axis=0)
     sd = X.std(axis=0)
     sd_safe = np.where(sd > 0, sd, 1.0)
-    XS = ((X - mean) / sd_safe).T.copy()  # (p, n)
+    XS = np.ascontiguousarray(((X - mean) / sd_safe).T)  # (p, n)
+    Q, _ = orthonormal_basis(A)
     xr = _residualise(XS.T, Q)
     okx = _ok_columns(np.sum(xr * xr, axis=0), XS.T) & (sd > 0)
-    Y = G.T.astype(float)  # (q, n)
+    Y = np.ascontiguousarray(G.T, dtype=float)  # (q, n)
     ybar = Y.mean(axis=1)
     oky = (ybar > 0) & (ybar < 1)
-    AA = np.einsum("ia,ib->iab", A, A).reshape(n, kA * kA)
-    total = p * q
-    step = max(1, budget // (8 * n))
-    for sl in _chunks(total, step):
-        idx = np.arange(sl.start, sl.stop)
-        fi, gj = idx // q, idx % q
-        good = okx[fi] & oky[gj]
-        idx, fi, gj = idx[good], fi[good], gj[good]
-        if idx.size == 0:
-            continue
-        m = idx.size
-        beta = np.zeros((m, d))  # [feature, A...]
-        # start at the null model without covariates: intercept (A's first column) = logit(mean)
-        beta[:, 1] = special.logit(ybar[gj])
-        active = np.ones(m, dtype=bool)
-        converged = np.zeros(m, dtype=bool)
-        cov00 = np.full(m, np.nan)
-        separated = np.zeros(m, dtype=bool)
-        for _ in range(max_iter):
-            act = np.flatnonzero(active)
-            if act.size == 0:
-                break
-            b = beta[act]
-            x = XS[fi[act]]
-            y = Y[gj[act]]
-            eta = b[:, :1] * x + b[:, 1:] @ A.T
-            sep = np.abs(eta).max(axis=1) > SEPARATION_ETA
-            mu = special.expit(eta)
-            w = mu * (1.0 - mu)
-            r = y - mu
-            wx = w * x
-            H = np.empty((act.size, d, d))
-            H[:, 0, 0] = np.sum(wx * x, axis=1)
-            hxa = wx @ A
-            H[:, 0, 1:] = hxa
-            H[:, 1:, 0] = hxa
-            H[:, 1:, 1:] = (w @ AA).reshape(act.size, kA, kA)
-            g = np.empty((act.size, d))
-            g[:, 0] = np.sum(r * x, axis=1)
-            g[:, 1:] = r @ A
-            rhs = np.zeros((act.size, d, 2))
-            rhs[:, :, 0] = g
-            rhs[:, 0, 1] = 1.0
-            sol = _batched_solve(H, rhs)
-            delta = sol[:, :, 0]
-            cov00[act] = sol[:, 0, 1]
-            finite = np.all(np.isfinite(sol[:, :, 0]), axis=1)
-            beta[act[finite]] += delta[finite]
-            small = np.max(np.abs(delta), axis=1) <= tol * (1.0 + np.max(np.abs(b), axis=1))
-            done = finite & small
-            converged[act[done]] = True
-            separated[act[sep]] = True
-            stop = done | sep | ~finite
-            active[act[stop]] = False
-        ok = converged & ~separated & (cov00 > 0)
-        est = beta[:, 0] / sd_safe[fi]
-        se = np.sqrt(np.where(ok, cov00, np.nan)) / sd_safe[fi]
-        z = est / se
-        pv = 2.0 * special.ndtr(-np.abs(z))
-        out["converged"][fi, gj] = converged & ~separated
-        out["separated"][fi, gj] = separated
-        out["attempted"][fi, gj] = True
-        for key, val in zip(("estimate", "se", "statistic", "p_value"), (est, se, z, pv)):
-            out[key][fi, gj] = np.where(ok, val, np.nan)
-    return out
+    B0 = _null_logistic(Y, A, oky)  # start every pair of gene j at gene j's covariates-only fit
+    est = np.full((p, q), np.nan)
+    var = np.full((p, q), np.nan)
+    conv = np.zeros((p, q), dtype=bool)
+    separated = np.zeros((p, q), dtype=bool)
+    attempted = np.zeros((p, q), dtype=bool)
+    kernel(XS, Y, np.ascontiguousarray(A.T, dtype=float), B0, okx, oky, int(max_iter), float(tol),
+           SEPARATION_ETA, est, var, conv, separated, attempted)
+    ok = conv & (var > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        estimate = np.where(ok, est / sd_safe[:, None], np.nan)
+        se = np.where(ok, np.sqrt(np.where(ok, var, np.nan)) / sd_safe[:, None], np.nan)
+        z = estimate / se
+    pv = 2.0 * special.ndtr(-np.abs(z))
+    return {"estimate": estimate, "se": se, "statistic": z, "p_value": pv, "converged": conv,
+            "separated": separated, "attempted": attempted}
+
+
+def _null_logistic(Y: np.ndarray, A: np.ndarray, oky: np.ndarray, max_iter: int = 30) -> np.ndarray:
+    """Covariates-only logistic fit ``y_j ~ A`` for every gene j (rows of ``Y``), vectorised IRLS.
+
+    Used as starting values; falls back to (logit(mean), 0, ...) where the fit fails.
+    """
+    q, n = Y.shape
+    k = A.shape[1]
+    ybar = Y.mean(axis=1)
+    B = np.zeros((q, k))
+    with np.errstate(divide="ignore"):
+        B[:, 0] = np.where(oky, special.logit(np.clip(ybar, 1e-12, 1 - 1e-12)), 0.0)
+    if k == 1:
+        return B  # the intercept-only MLE is exact
+    start = B.copy()
+    AA = np.einsum("ia,ib->iab", A, A).reshape(n, k * k)
+    for _ in range(max_iter):
+        mu = special.expit(B @ A.T)
+        w = mu * (1.0 - mu)
+        H = (w @ AA).reshape(q, k, k)
+        g = (Y - mu) @ A
+        step = _batched_solve(H, g[:, :, None])[:, :, 0]
+        step[~np.isfinite(step).all(axis=1)] = 0.0
+        B += step
+        if np.max(np.abs(step), initial=0.0) < 1e-8:
+            break
+    with np.errstate(over="ignore", invalid="ignore"):
+        bad = ~np.isfinite(B).all(axis=1) | ~(np.abs(B @ A.T).max(axis=1) <= SEPARATION_ETA) | ~oky
+    B[bad] = start[bad]
+    return B
 
 
 def _batched_solve(H: np.ndarray, rhs: np.ndarray) -> np.ndarray:

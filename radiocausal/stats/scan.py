@@ -43,11 +43,13 @@ def _as_frame(obj, name: str) -> pd.DataFrame:
 
 
 def _numeric(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    bad = [c for c in df.columns if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))]
-    if bad:
+    dtypes = df.dtypes
+    ok = np.array([pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in dtypes.unique()])
+    if not ok.all():
+        bad = [c for c, t in dtypes.items() if not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t))]
         raise DataError(
             f"{name} must hold numeric columns; column(s) {bad[:5]} have dtype "
-            f"{[str(df[c].dtype) for c in bad[:5]]} (encode categories first)"
+            f"{[str(dtypes[c]) for c in bad[:5]]} (encode categories first)"
         )
     return df.astype(float)
 
@@ -120,8 +122,8 @@ def _check_missing(frames: dict[str, pd.DataFrame], dropna: bool) -> pd.Index:
     return index[keep]
 
 
-def _warn_constant(df: pd.DataFrame, name: str) -> None:
-    const = [c for c in df.columns if df[c].nunique(dropna=True) <= 1]
+def _warn_constant(values: np.ndarray, columns: pd.Index, name: str) -> None:
+    const = columns[np.ptp(values, axis=0) == 0].tolist() if values.shape[0] else []
     if const:
         warnings.warn(
             f"{name} column(s) {const[:10]}{' ...' if len(const) > 10 else ''} are constant: "
@@ -326,8 +328,6 @@ def association_scan(
         raise DataError(
             f"features and genomics need at least one column each, got {features.shape[1]} and {genomics.shape[1]}"
         )
-    _numeric(features, "features")
-    _numeric(genomics, "genomics")
     common = _align(frames, join)
     frames = {k: v.loc[common] for k, v in frames.items()}
     keep = _check_missing(frames, dropna)
@@ -338,17 +338,16 @@ def association_scan(
     n = len(keep)
     if test in _BINARY_TESTS:
         vals = gen.to_numpy()
-        nonbin = [c for c, col in zip(gen.columns, vals.T) if not np.all((col == 0) | (col == 1))]
+        nonbin = gen.columns[~np.all((vals == 0) | (vals == 1), axis=0)].tolist()
         if nonbin:
             raise DataError(
                 f"test={test!r} needs binary 0/1 genomic columns (mutation calls); column(s) {nonbin[:5]} "
                 "hold other values (use 'linear' or 'spearman' for continuous profiles)"
             )
-    _warn_constant(feats, "features")
-    _warn_constant(gen, "genomics")
-
     X = np.ascontiguousarray(feats.to_numpy(dtype=float))
     G = np.ascontiguousarray(gen.to_numpy(dtype=float))
+    _warn_constant(X, feats.columns, "features")
+    _warn_constant(G, gen.columns, "genomics")
     p, q = X.shape[1], G.shape[1]
     budget = int(max_chunk_mb * 2**20 / 8)
     engine = _ENGINES[test]
