@@ -25,6 +25,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -139,7 +140,7 @@ def _adjacent(dag: CausalDAG) -> set[frozenset[str]]:
     return pairs
 
 
-def _minimal(dag: CausalDAG, sel: frozenset[str]) -> Iterator[Independence]:
+def _minimal(dag: CausalDAG, sel: frozenset[str], max_per_pair: int | None) -> Iterator[Independence]:
     parents, _, latent = dag._full()
     observed = [v for v in dag.nodes if v not in latent and v not in sel]
     adjacent = _adjacent(dag)
@@ -154,7 +155,8 @@ def _minimal(dag: CausalDAG, sel: frozenset[str]) -> Iterator[Independence]:
                     if u in adj:
                         adj[u].discard(s)
             allowed = anc - latent - sel - {x, y}
-            seps = [frozenset(z) | sel for z in alg.iter_minimal_separators(adj, {x}, {y}, allowed)]
+            found = alg.iter_minimal_separators(adj, {x}, {y}, allowed)
+            seps = [frozenset(z) | sel for z in itertools.islice(found, max_per_pair)]
             if seps:
                 seps.sort(key=lambda z: (len(z), sorted(z)))
                 yield Independence(x, y, tuple(_node_set(z) for z in seps))
@@ -229,13 +231,18 @@ def iter_implied_independencies(
     kind: Literal["minimal", "basis"] = "minimal",
     *,
     selection: Iterable[str] | None = None,
+    max_per_pair: int | None = None,
 ) -> Iterator[Independence]:
     """Lazily yield the implications of :func:`implied_independencies` (same arguments)."""
     if kind not in _KINDS:
         raise GraphError(f"kind must be one of {_KINDS}, got {kind!r}")
+    if max_per_pair is not None and (
+        isinstance(max_per_pair, bool) or not isinstance(max_per_pair, int) or max_per_pair < 1
+    ):
+        raise GraphError(f"max_per_pair must be a positive integer or None, got {max_per_pair!r}")
     sel = _resolve_selection(dag, selection)
     if kind == "minimal":
-        yield from _minimal(dag, sel)
+        yield from _minimal(dag, sel, max_per_pair)
     else:
         if sel:
             raise GraphError(
@@ -251,6 +258,7 @@ def implied_independencies(
     kind: Literal["minimal", "basis"] = "minimal",
     *,
     selection: Iterable[str] | None = None,
+    max_per_pair: int | None = None,
 ) -> Implications:
     """Conditional independencies the DAG implies among its observed variables.
 
@@ -278,6 +286,12 @@ def implied_independencies(
         and pairs that selection makes dependent (e.g. two causes of inclusion) are not listed.
         Pass ``selection=()`` to treat selected nodes as ordinary variables (dagitty's
         behaviour).  ``kind="basis"`` is not available under selection.
+    max_per_pair : int, optional
+        For ``kind="minimal"``: list at most this many separating sets per pair (all by
+        default).  Large, dense graphs can have very many minimal separators per pair; the
+        sets kept are the first found by the enumeration (deterministic, not necessarily the
+        smallest) and the work stops there, so ``max_per_pair=1`` gives one testable statement
+        per separable pair in time polynomial in the graph size.
 
     Returns
     -------
@@ -289,7 +303,8 @@ def implied_independencies(
     Raises
     ------
     GraphError
-        Unknown ``kind``, unknown selection node, or ``kind="basis"`` under selection.
+        Unknown ``kind``, unknown selection node, bad ``max_per_pair``, or ``kind="basis"``
+        under selection.
 
     Examples
     --------
@@ -303,6 +318,6 @@ def implied_independencies(
     texture _||_ grade | EGFR, necrosis
     necrosis _||_ EGFR | grade
     """
-    out = Implications(iter_implied_independencies(dag, kind, selection=selection))
+    out = Implications(iter_implied_independencies(dag, kind, selection=selection, max_per_pair=max_per_pair))
     out.kind = kind
     return out

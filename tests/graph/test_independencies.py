@@ -219,3 +219,17 @@ def test_minimal_under_selection_matches_brute_force():
         for x, y in itertools.combinations(obs, 2):
             want = set() if frozenset((x, y)) in adjacent else _brute_minimal(dag, x, y, sel)
             assert got.get(frozenset((x, y)), set()) == want, (dag.to_dagitty(), sel, x, y)
+
+
+def test_max_per_pair_truncates_deterministically():
+    dag = CausalDAG.from_dagitty("dag { a -> b -> c -> d ; a -> e -> d ; e -> f }")
+    full = implied_independencies(dag)
+    assert max(len(i.given) for i in full) >= 2
+    one = implied_independencies(dag, max_per_pair=1)
+    assert [(i.x, i.y) for i in one] == [(i.x, i.y) for i in full]
+    for a, b in zip(one, full):
+        assert len(a.given) == 1 and set(a.given) <= set(b.given)
+    assert implied_independencies(dag, max_per_pair=1) == one
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(GraphError, match="max_per_pair"):
+            implied_independencies(dag, max_per_pair=bad)
