@@ -3,6 +3,19 @@
 This subpackage never imports PyMC.
 """
 
-from radiocausal.graph.dag import DECLARED_ROLES, DERIVED_ROLES, AdjustmentExplanation, CausalDAG
+from radiocausal.graph.dag import DECLARED_ROLES, DERIVED_ROLES, AdjustmentExplanation, CausalDAG, NodeSet
+from radiocausal.graph.independencies import Implications, Independence, implied_independencies
+from radiocausal.graph.library import list_models, load_model
 
-__all__ = ["CausalDAG", "AdjustmentExplanation", "DECLARED_ROLES", "DERIVED_ROLES"]
+__all__ = [
+    "CausalDAG",
+    "AdjustmentExplanation",
+    "NodeSet",
+    "Independence",
+    "Implications",
+    "implied_independencies",
+    "list_models",
+    "load_model",
+    "DECLARED_ROLES",
+    "DERIVED_ROLES",
+]

@@ -418,6 +418,100 @@ class CausalDAG:
             idx = self._cache["index"] = {n: i for i, n in enumerate(self._order)}
         return idx[v]
 
+    @classmethod
+    def load(cls, name: str) -> CausalDAG:
+        """Load a declared study DAG from the package's library (``models/``) by name.
+
+        See :func:`radiocausal.graph.library.list_models` for the names.
+
+        Examples
+        --------
+        >>> CausalDAG.load("scanner_site_batch").batch_nodes
+        ('site', 'kernel')
+        """
+        from radiocausal.graph.library import load_model
+
+        return load_model(name)
+
+    @classmethod
+    def from_networkx(cls, graph, *, name: str | None = None) -> CausalDAG:
+        """Build a DAG from a ``networkx.DiGraph`` (node attribute ``roles``; see :meth:`to_networkx`)."""
+        from radiocausal.graph.interop import from_networkx
+
+        return from_networkx(graph, name=name)
+
+    def to_networkx(self):
+        """The DAG as a ``networkx.DiGraph``; ``a <-> b`` becomes an explicit latent node ``U[a<->b]``.
+
+        Node attribute ``roles`` holds the declared roles; round-trips through :meth:`from_networkx`.
+        """
+        from radiocausal.graph.interop import to_networkx
+
+        return to_networkx(self)
+
+    def to_dot(self, *, adjustment_set: Iterable[str] | None = None, rankdir: str = "TB") -> str:
+        """Graphviz DOT text, roles as styles, ``<->`` dashed, the adjustment set highlighted."""
+        from radiocausal.graph.interop import to_dot
+
+        return to_dot(self, adjustment_set=adjustment_set, rankdir=rankdir)
+
+    def to_dowhy(self, *, format: Literal["gml", "networkx"] = "gml"):
+        """The graph in a form ``dowhy.CausalModel(data, treatment, outcome, graph=...)`` accepts.
+
+        Latent nodes (and ``<->`` as explicit latent nodes) are marked unobserved; leave them out of
+        the data frame you give DoWhy.
+        """
+        from radiocausal.graph.interop import to_dowhy
+
+        return to_dowhy(self, format=format)
+
+    def draw(self, ax=None, *, adjustment_set: Iterable[str] | None = None, layout="auto", **kwargs):
+        """Draw with matplotlib: roles coloured, latent dashed, adjustment set highlighted.
+
+        See :func:`radiocausal.graph.drawing.draw` for the options; returns the axes.
+        """
+        from radiocausal.graph.drawing import draw
+
+        return draw(self, ax, adjustment_set=adjustment_set, layout=layout, **kwargs)
+
+    def implied_independencies(
+        self,
+        kind: Literal["minimal", "basis"] = "minimal",
+        *,
+        selection: Iterable[str] | None = None,
+        max_per_pair: int | None = None,
+    ):
+        """Conditional independencies the DAG implies among observed nodes.
+
+        For each non-adjacent, d-separable pair of observed nodes, all its minimal separating sets
+        (``kind="minimal"``, as dagitty), or the local Markov basis (``kind="basis"``).  Selection
+        nodes are conditioned on in every statement.  See
+        :func:`radiocausal.graph.independencies.implied_independencies`.
+
+        Examples
+        --------
+        >>> dag = CausalDAG.from_dagitty("dag { a -> b -> c }")
+        >>> [str(i) for i in dag.implied_independencies()]
+        ['a _||_ c | b']
+        """
+        from radiocausal.graph.independencies import implied_independencies
+
+        return implied_independencies(self, kind, selection=selection, max_per_pair=max_per_pair)
+
+    def test_implications(self, data, **kwargs):
+        """Test the implied independencies on ``data`` (one column per observed node).
+
+        Returns a DataFrame with one row per tested statement: test used, estimate, statistic,
+        p-value, FDR-adjusted p-value and a ``rejected`` flag.  Keyword arguments as in
+        :func:`radiocausal.graph.citests.test_implications` (``kind``, ``alpha``, ``method``,
+        ``fdr``, ``column_types``, ``dropna``, ``selection``, ``implications``).
+        """
+        from radiocausal.graph.citests import test_implications
+
+        return test_implications(self, data, **kwargs)
+
+    test_implications.__test__ = False  # a method, not a pytest test
+
     # ------------------------------------------------------------------ basic accessors
     @property
     def nodes(self) -> tuple[str, ...]:
@@ -881,8 +975,9 @@ class CausalDAG:
             (Pearl's single-door criterion, as dagitty applies it).
         include : iterable of str, optional
             Nodes every set must contain (the sets are minimal among those containing them).
-            Default: the nodes declared ``adjusted`` (as in dagitty); pass ``include=()`` to
-            ignore them.
+            For ``"minimal"`` and ``"minimum"`` the default is the nodes declared ``adjusted`` (as
+            in dagitty); pass ``include=()`` to ignore them.  ``"canonical"`` and ``"optimal"``
+            ignore declared ``adjusted`` nodes.
         exclude : iterable of str, optional
             Nodes no set may contain (e.g. not measured in this study).
         selection : iterable of str, optional
@@ -921,7 +1016,8 @@ class CausalDAG:
                 )
             )
             return sorted(sets, key=lambda s: (len(s), sorted(s)))
-        prob, inc, exc = self._prepare(exposure, outcome, effect, selection, include, exclude)
+        # the declared [adjusted] nodes shape the *lists* (as in dagitty), not the single fixed sets
+        prob, inc, exc = self._prepare(exposure, outcome, effect, selection, include or (), exclude)
         allowed = prob.allowed - exc
         canonical = self._canonical(prob, inc, allowed)
         if canonical is None:
@@ -1122,9 +1218,11 @@ class CausalDAG:
                         False,
                     )
                 )
-            hidden = [v[1:] if v.startswith(_HIDDEN_PREFIX) else v for v in nodes if v in latent]
-            if hidden:
-                out.append((f"the path `{text}` runs through unobserved {', '.join(hidden)}, which no set can adjust for", True))
+            inner = nodes[1:-1]
+            if inner and all(v in latent for v in inner):
+                hidden = [v for v in inner if not v.startswith(_HIDDEN_PREFIX)]
+                what = f"only through unobserved {', '.join(hidden)}" if hidden else "through an unobserved common cause"
+                out.append((f"the path `{text}` runs {what}: no set of observed covariates can block it", True))
         return out
 
     def _causal_path_through(self, prob: _Problem, z: str) -> list[str]:

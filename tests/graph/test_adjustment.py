@@ -137,3 +137,19 @@ def test_direct_effect_sets():
     assert dag.adjustment_sets() == [frozenset({"Z"})]
     with pytest.raises(ValueError, match="effect must be one of"):
         dag.adjustment_sets(effect="indirect")
+
+
+def test_declared_adjusted_nodes_do_not_block_fixed_sets():
+    dag = CausalDAG.from_dagitty("dag { x [exposure] y [outcome] g [adjusted] c -> x ; c -> y ; g -> y ; x -> y }")
+    assert dag.adjustment_sets() == [frozenset({"c", "g"})]
+    assert dag.adjustment_sets(kind="optimal") == [frozenset({"c", "g"})]
+    assert dag.adjustment_sets(kind="canonical") == [frozenset({"c", "g"})]
+
+
+def test_unblockable_path_note_only_when_nothing_observed_can_block():
+    dag = CausalDAG.from_dagitty("dag { x [exposure] y [outcome] x -> y ; x <-> b ; b -> y }")
+    why = dag.explain_adjustment([])
+    assert not any("no set of observed covariates can block it" in n for n in why.notes)
+    assert dag.adjustment_sets() == [frozenset({"b"})]
+    dag2 = CausalDAG.from_dagitty("dag { x [exposure] y [outcome] u [latent] x -> y ; u -> x ; u -> y }")
+    assert any("only through unobserved u" in n for n in dag2.explain_adjustment([]).notes)

@@ -124,7 +124,10 @@ def test_gallery(oracle):
             got = {(z, frozenset(w)) for z, w in dag.conditional_instruments()}
             assert got == want, label
         if "identifiable_by_adjustment" in exp:
-            assert (dag.adjustment_sets(kind="canonical") != []) == exp["identifiable_by_adjustment"], label
-        if exp.get("canonical_adjustment_set") is not None and exp.get("identifiable_by_adjustment"):
-            # (where nothing is identifiable the gallery lists dagitty's unchecked candidate set)
+            # (declared [adjusted] nodes must be in every listed set, as in dagitty)
+            assert (dag.adjustment_sets() != []) == exp["identifiable_by_adjustment"], label
+            if not dag.adjusted_nodes:
+                assert (dag.adjustment_sets(kind="canonical") != []) == exp["identifiable_by_adjustment"], label
+        if exp.get("canonical_adjustment_set") is not None:
+            # the canonical set ignores declared [adjusted] nodes, as dagitty's does
             assert dag.adjustment_sets(kind="canonical") == [frozenset(exp["canonical_adjustment_set"])], label
