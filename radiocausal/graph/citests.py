@@ -353,8 +353,8 @@ def test_implications(
         ``ci_high`` (95% Fisher-z interval of a partial correlation, else NaN), ``statistic``
         (*t* or LR chi-square), ``p_value``, ``p_adjusted``, ``rejected`` and ``note`` (why a
         test could not be run, or why its p-value is unreliable; such rows have a NaN p-value
-        and do not count among the adjusted tests).  ``frame.attrs`` records ``alpha`` and
-        ``fdr``.
+        and do not count among the adjusted tests; a :class:`DataWarning` summarises them).
+        ``frame.attrs`` records ``alpha``, ``fdr`` and the number of rows used.
 
     Raises
     ------
@@ -484,6 +484,14 @@ def test_implications(
     for c in ("estimate", "ci_low", "ci_high", "statistic", "p_value"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out["note"] = pd.Series([n if isinstance(n, str) else "" for n in out["note"]], index=out.index, dtype=object)
+    noted = out["note"] != ""
+    if noted.any():
+        warnings.warn(
+            f"{int(noted.sum())} of {len(out)} test(s) could not be run or may be unreliable "
+            f"({'; '.join(sorted(set(out.loc[noted, 'note'])))}); see the 'note' column",
+            DataWarning,
+            stacklevel=2,
+        )
     p = out["p_value"].to_numpy(dtype=float)
     adj, used_fdr = _adjust(p, fdr)
     out["p_adjusted"] = adj
