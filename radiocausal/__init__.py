@@ -32,15 +32,52 @@ from radiocausal.errors import (
     RoleWarning,
     UnknownNodeError,
 )
-from radiocausal.graph import AdjustmentExplanation, CausalDAG
+from radiocausal.graph import AdjustmentExplanation, CausalDAG, list_models, load_model
 
 __version__ = "0.1.0.dev0"
+
+# Subpackages that import heavy libraries (SimpleITK, pyradiomics, PyMC, scikit-learn) load on
+# first use, so that `import radiocausal` stays fast: name -> (module, attribute or None).
+_LAZY = {
+    "features": ("radiocausal.features", None),
+    "genomics": ("radiocausal.genomics", None),
+    "stats": ("radiocausal.stats", None),
+    "models": ("radiocausal.models", None),
+    "predict": ("radiocausal.predict", None),
+    "extract": ("radiocausal.features", "extract"),
+    "extract_batch": ("radiocausal.features", "extract_batch"),
+    "association_scan": ("radiocausal.stats", "association_scan"),
+    "adjust_pvalues": ("radiocausal.stats", "adjust_pvalues"),
+    "AssociationModel": ("radiocausal.models", "AssociationModel"),
+    "cross_validate": ("radiocausal.predict", "cross_validate"),
+}
+
+
+def __getattr__(name: str):
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'radiocausal' has no attribute {name!r}") from None
+    import importlib
+
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",
     "errors",
     "CausalDAG",
     "AdjustmentExplanation",
+    "list_models",
+    "load_model",
+    *_LAZY,
     "RadiocausalError",
     "GraphError",
     "CycleError",

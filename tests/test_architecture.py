@@ -34,3 +34,10 @@ def test_errors_inherit_builtin_types():
         assert issubclass(cls, errors.RadiocausalError)
         if cls is not errors.RadiocausalError:
             assert issubclass(cls, (ValueError, KeyError, RuntimeError)), name
+
+
+def test_public_api_resolves():
+    import radiocausal
+
+    for name in radiocausal.__all__:
+        assert getattr(radiocausal, name) is not None, name
