@@ -433,6 +433,11 @@ def test_implications(
             stacklevel=2,
         )
         frame = frame.loc[~na_rows]
+    numeric_cols = [c for c in used if pd.api.types.is_numeric_dtype(frame[c].dtype)
+                    and not pd.api.types.is_bool_dtype(frame[c].dtype)]
+    infinite = [c for c in numeric_cols if not np.isfinite(frame[c].to_numpy(dtype=float)).all()]
+    if infinite:
+        raise DataError(f"column(s) {infinite} contain infinite values; expected finite numbers")
     types = infer_column_types(frame)
     for c, t in (column_types or {}).items():
         if t not in COLUMN_TYPES:

@@ -215,6 +215,10 @@ def test_validation_errors():
     with pytest.warns(DataWarning, match="dropped 1 of 100"):
         res = cit.test_implications(dag, bad, dropna=True)
     assert (res["n"] == 99).all()
+    with pytest.raises(DataError, match=r"\['age'\].*infinite"):
+        cit.test_implications(dag, df.assign(age=df["age"].replace(df["age"].iloc[0], np.inf)))
+    empty = cit.test_implications(CausalDAG([("age", "grade")]), df)
+    assert len(empty) == 0 and list(empty.columns) == list(res.columns)
     with pytest.raises(DataError, match="constant"):
         cit.test_implications(dag, df.assign(site=1.0))
     with pytest.raises(DataError, match="method"):
