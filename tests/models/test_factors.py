@@ -1,0 +1,335 @@
+"""Tests of the multi-view latent factor model (radiocausal.models.factors)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from radiocausal.errors import DataError, DataWarning, ModelError
+from radiocausal.models._factors_simulate import simulate_factor_data
+from radiocausal.models.factors import LatentFactorModel, align_factors
+
+
+def _matched(model: LatentFactorModel, sim) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return align_factors(model.factor_scores(), sim.factors)
+
+
+# ------------------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_factor_data(random_seed=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(sim):
+    model = LatentFactorModel(n_factors=6, likelihoods=sim.likelihoods)
+    return model.fit(sim.views, random_seed=0)
+
+
+@pytest.fixture(scope="module")
+def fitted_overcomplete(sim):
+    model = LatentFactorModel(n_factors=10, likelihoods=sim.likelihoods)
+    return model.fit(sim.views, random_seed=1)
+
+
+# ------------------------------------------------------------------------------------- recovery
+@pytest.mark.slow
+def test_recovers_true_factors(fitted, sim):
+    order, _, r = _matched(fitted, sim)
+    assert (order >= 0).all()
+    # 0.96 reached at seed 0; the view-specific factors of imaging (10 % missing patients) and of
+    # the 30 binary mutations are the hardest ones
+    assert r.mean() >= 0.9, r
+    assert r.min() >= 0.8, r
+    # factors seen by the two large Gaussian views are recovered almost exactly
+    assert r[[0, 1, 2, 4]].min() >= 0.98, r
+
+
+@pytest.mark.slow
+def test_shared_and_specific_activity_pattern(fitted, sim):
+    order, _, _ = _matched(fitted, sim)
+    p_active = fitted.active_probability()
+    estimated = p_active.iloc[order] > 0.5
+    estimated.index = sim.activity.index
+    pd.testing.assert_frame_equal(estimated, sim.activity[estimated.columns], check_names=False)
+
+
+@pytest.mark.slow
+def test_no_spurious_active_factor_when_overcomplete(fitted_overcomplete, sim):
+    model = fitted_overcomplete
+    order, _, r = _matched(model, sim)
+    assert r.min() >= 0.8, r
+    extra = [j for j in range(model.n_factors_) if j not in set(order)]
+    assert model.n_factors_ < 10  # inactive factors were pruned
+    p_active = model.active_probability()
+    assert (p_active.iloc[extra] < 0.5).all().all(), p_active.iloc[extra]
+    # the true factors stay active exactly where the truth says
+    estimated = p_active.iloc[order] > 0.5
+    assert (estimated.to_numpy() == sim.activity[p_active.columns].to_numpy()).all()
+
+
+@pytest.mark.slow
+def test_elbo_never_decreases_between_prunings(fitted_overcomplete):
+    elbo = fitted_overcomplete.elbo_
+    assert np.isnan(elbo).any()  # prunings are marked
+    segments = np.split(elbo, np.flatnonzero(np.isnan(elbo)))
+    for seg in segments:
+        seg = seg[np.isfinite(seg)]
+        if len(seg) > 1:
+            assert np.all(np.diff(seg) >= -1e-8 * np.abs(seg[:-1])), np.diff(seg).min()
+    assert fitted_overcomplete.converged_
+
+
+@pytest.mark.slow
+def test_missing_imaging_patients_have_wider_imaging_factor_scores(fitted, sim):
+    order, _, _ = _matched(fitted, sim)
+    imaging_only = order[3]  # true4 is the imaging-specific factor
+    sd = fitted.factor_scores_sd().iloc[:, imaging_only]
+    no_imaging = ~sd.index.isin(sim.views["imaging"].index)
+    assert no_imaging.sum() > 5
+    assert sd[no_imaging].min() > 0.9  # nothing informs it: posterior ≈ prior N(0, 1)
+    assert sd[~no_imaging].max() < 0.5
+    # a shared factor is still well determined without imaging
+    shared = fitted.factor_scores_sd().iloc[:, order[0]]
+    assert shared[no_imaging].max() < 0.5
+
+
+@pytest.mark.slow
+def test_factor_score_intervals_cover_truth(fitted, sim):
+    order, signs, r = _matched(fitted, sim)
+    est = fitted.factor_scores().iloc[:, order] * signs
+    sd = fitted.factor_scores_sd().iloc[:, order]
+    truth = sim.factors.loc[est.index]
+    # compare on the scale of the truth for well-recovered factors
+    good = r > 0.95
+    inside = (np.abs(truth.to_numpy() - est.to_numpy()) <= 1.645 * sd.to_numpy())[:, good]
+    coverage = inside.mean()
+    assert 0.75 <= coverage <= 0.99, coverage
+
+
+@pytest.mark.slow
+def test_variance_explained_outputs(fitted, sim):
+    ve = fitted.variance_explained()
+    assert list(ve.columns) == ["imaging", "expression", "mutations"]
+    assert ve.shape == (fitted.n_factors_, 3)
+    summary = fitted.variance_explained_summary(prob=0.9)
+    assert len(summary) == ve.size
+    assert (summary["lower"] <= summary["mean"] + 1e-12).all()
+    assert (summary["mean"] <= summary["upper"] + 1e-12).all()
+    # active cells have intervals away from zero, inactive cells are near zero
+    active = summary["p_active"] > 0.5
+    assert (summary.loc[active, "lower"] > 0.02).all()
+    assert (summary.loc[~active, "upper"] < 0.01).all()
+    # loadings: dict of features × factors, with sds
+    loadings = fitted.loadings()
+    assert set(loadings) == {"imaging", "expression", "mutations"}
+    assert loadings["expression"].shape == (1000, fitted.n_factors_)
+    assert loadings["imaging"].index.equals(sim.views["imaging"].columns)
+    sds = fitted.loadings_sd()["mutations"].to_numpy()
+    active_cols = (fitted.active_probability()["mutations"] > 0.5).to_numpy()
+    assert (sds[:, active_cols] > 0).all()
+    # factors switched off in a view have loadings exactly 0 there
+    assert (sds[:, ~active_cols] == 0).all()
+    assert (loadings["mutations"].to_numpy()[:, ~active_cols] == 0).all()
+
+
+@pytest.mark.slow
+def test_loadings_match_truth(fitted, sim):
+    order, signs, _ = _matched(fitted, sim)
+    est = fitted.loadings()["expression"].iloc[:, order[0]] * signs[0]
+    truth = sim.loadings["expression"].iloc[:, 0]
+    assert np.corrcoef(est, truth)[0, 1] > 0.95
+
+
+# ------------------------------------------------------------------------------------- transform
+@pytest.mark.slow
+def test_transform_reproduces_fitted_scores(fitted, sim):
+    some = sim.views["imaging"].index[:25]
+    new = {view: df.loc[df.index.intersection(some)] for view, df in sim.views.items()}
+    scores, sd = fitted.transform(new, return_sd=True)
+    ref = fitted.factor_scores().loc[scores.index]
+    assert np.abs(scores - ref).to_numpy().max() < 0.02
+    assert np.abs(sd - fitted.factor_scores_sd().loc[scores.index]).to_numpy().max() < 0.02
+
+
+@pytest.mark.slow
+def test_transform_projects_held_out_patients(sim):
+    held_out = sim.factors.index[::8]
+    train = {v: df.drop(df.index.intersection(held_out)) for v, df in sim.views.items()}
+    test = {v: df.loc[df.index.intersection(held_out)] for v, df in sim.views.items()}
+    model = LatentFactorModel(n_factors=6, likelihoods=sim.likelihoods).fit(train, random_seed=0)
+    order, signs, r_train = align_factors(model.factor_scores(), sim.factors)
+    scores = model.transform(test)
+    assert set(scores.index) == set(held_out)
+    for j in range(3):  # the shared factors and imaging+expression factor
+        r = np.corrcoef(scores.iloc[:, order[j]] * signs[j], sim.factors.loc[scores.index].iloc[:, j])[0, 1]
+        assert r > 0.95, (j, r)
+    # a patient with only expression data still gets a score
+    only_rna = model.transform({"expression": test["expression"].iloc[:3]})
+    assert only_rna.shape == (3, model.n_factors_)
+
+
+# ------------------------------------------------------------------------------------- covariates
+@pytest.mark.slow
+def test_scanner_shift_is_absorbed_by_covariate():
+    sim = simulate_factor_data(random_seed=3, site_shift=1.5)
+    site = (sim.covariates["site"] == "B").astype(float)
+
+    def site_share(model):
+        scores = model.factor_scores()
+        return np.array([np.corrcoef(scores[c], site.loc[scores.index])[0, 1] ** 2 for c in scores])
+
+    naive = LatentFactorModel(n_factors=7, likelihoods=sim.likelihoods).fit(sim.views, random_seed=0)
+    assert site_share(naive).max() > 0.5  # without the covariate the scanner becomes a factor
+
+    adjusted = LatentFactorModel(n_factors=7, likelihoods=sim.likelihoods, covariates=sim.covariates)
+    adjusted.fit(sim.views, random_seed=0)
+    assert site_share(adjusted).max() < 0.05  # no factor is mostly site
+    _, _, r = align_factors(adjusted.factor_scores(), sim.factors)
+    assert r.mean() > 0.9, r
+    effects = adjusted.covariate_effects()["imaging"]
+    assert list(effects.columns) == ["intercept", "site[B]"]
+    assert effects["site[B]"].abs().mean() > 0.5
+    # transform needs covariates for new patients: from the constructor's frame or passed in
+    new = {"imaging": sim.views["imaging"].iloc[:5]}
+    a = adjusted.transform(new)
+    b = adjusted.transform(new, covariates=sim.covariates.loc[new["imaging"].index])
+    pd.testing.assert_frame_equal(a, b)
+
+
+# ------------------------------------------------------------------------------------- stability
+@pytest.mark.slow
+def test_canonical_order_and_sign_are_stable_across_seeds(fitted, sim):
+    other = LatentFactorModel(n_factors=6, likelihoods=sim.likelihoods).fit(sim.views, random_seed=7)
+    order, signs, r = align_factors(other.factor_scores(), fitted.factor_scores())
+    assert r.min() > 0.95, r
+    assert (signs > 0).all()
+    assert (order == np.arange(len(order))).sum() >= len(order) - 2  # at most one near-tie swapped
+
+
+# ------------------------------------------------------------------------------------- export
+def _small():
+    rng = np.random.default_rng(5)
+    ids = pd.Index([f"p{i}" for i in range(50)], name="patient")
+    z = rng.normal(size=(50, 2))
+    a = pd.DataFrame(z @ rng.normal(size=(2, 12)) + 0.3 * rng.normal(size=(50, 12)), index=ids)
+    b = pd.DataFrame((rng.random((50, 8)) < 1 / (1 + np.exp(-2 * z[:, :1] @ np.ones((1, 8))))).astype(float), index=ids)
+    b.columns = [f"m{j}" for j in range(8)]
+    return {"a": a, "b": b}
+
+
+def test_inference_data_export_has_named_dims():
+    views = _small()
+    model = LatentFactorModel(n_factors=3, likelihoods={"a": "gaussian", "b": "bernoulli"}).fit(views, random_seed=0)
+    idata = model.to_inference_data(n_draws=25, random_seed=1)
+    post = idata.posterior
+    assert post["Z"].dims == ("chain", "draw", "patient", "factor")
+    assert post["W"].dims == ("chain", "draw", "feature", "factor")
+    assert post["variance_explained"].dims == ("chain", "draw", "factor", "view")
+    assert post.sizes["feature"] == 20 and post.sizes["draw"] == 25
+    assert set(post["feature_view"].values.tolist()) == {"a", "b"}
+    assert list(post["view"].values) == ["a", "b"]
+    # draws are centred on the reported posterior means
+    zmean = post["Z"].mean(("chain", "draw")).to_numpy()
+    assert np.abs(zmean - model.factor_scores().to_numpy()).max() < 0.5
+
+
+def test_plot_variance_explained_returns_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    views = _small()
+    model = LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian", "b": "bernoulli"}).fit(views, random_seed=0)
+    ax = model.plot_variance_explained()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    plt.close(ax.figure)
+
+
+def test_align_factors_undoes_permutation_and_sign():
+    ref = np.random.default_rng(0).normal(size=(40, 3))
+    scores = np.column_stack([ref[:, 2], -ref[:, 0], ref[:, 1]])
+    order, signs, r = align_factors(scores, ref)
+    assert order.tolist() == [1, 2, 0]
+    assert signs.tolist() == [-1.0, 1.0, 1.0]
+    assert np.allclose(r, 1.0)
+
+
+# ------------------------------------------------------------------------------------- bad input
+def test_unknown_likelihood_is_rejected():
+    with pytest.raises(ModelError, match="poissonish"):
+        LatentFactorModel(n_factors=2, likelihoods={"a": "poissonish"}).fit(_small(), random_seed=0)
+
+
+def test_views_and_likelihoods_must_match():
+    with pytest.raises(DataError, match="without a likelihood"):
+        LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian"}).fit(_small(), random_seed=0)
+
+
+def test_misaligned_indices_are_rejected():
+    views = _small()
+    views["b"] = views["b"].reset_index(drop=True)  # RangeIndex instead of patient ids
+    with pytest.raises(DataError, match="misaligned"):
+        LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian", "b": "bernoulli"}).fit(views, random_seed=0)
+
+
+def test_duplicated_patient_ids_are_rejected():
+    views = _small()
+    views["a"] = pd.concat([views["a"], views["a"].iloc[:1]])
+    with pytest.raises(DataError, match="duplicated patient"):
+        LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian", "b": "bernoulli"}).fit(views, random_seed=0)
+
+
+def test_all_nan_feature_is_rejected():
+    views = _small()
+    views["a"][3] = np.nan
+    with pytest.raises(DataError, match=r"all NaN.*\[3\]"):
+        LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian", "b": "bernoulli"}).fit(views, random_seed=0)
+
+
+def test_non_binary_bernoulli_view_is_rejected():
+    views = _small()
+    views["b"].iloc[0, 0] = 2.0
+    with pytest.raises(DataError, match="0/1"):
+        LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian", "b": "bernoulli"}).fit(views, random_seed=0)
+
+
+def test_covariates_must_cover_all_patients():
+    views = _small()
+    cov = pd.DataFrame({"site": ["A", "B"] * 20}, index=views["a"].index[:40])
+    model = LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian", "b": "bernoulli"}, covariates=cov)
+    with pytest.raises(DataError, match="covariates are missing for 10 patients"):
+        model.fit(views, random_seed=0)
+
+
+def test_bad_parameters_and_unfitted_use():
+    with pytest.raises(ModelError, match="n_factors"):
+        LatentFactorModel(n_factors=0, likelihoods={"a": "gaussian"}).fit(_small(), random_seed=0)
+    with pytest.raises(ModelError, match="not fitted"):
+        LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian"}).factor_scores()
+
+
+def test_transform_rejects_unknown_features_and_views():
+    views = _small()
+    model = LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian", "b": "bernoulli"}).fit(views, random_seed=0)
+    with pytest.raises(DataError, match="not fitted"):
+        model.transform({"c": views["a"]})
+    bad = views["a"].rename(columns={0: "zzz"})
+    with pytest.raises(DataError, match="not seen during fit"):
+        model.transform({"a": bad})
+
+
+def test_missing_view_patients_are_kept_and_constant_features_warn():
+    views = _small()
+    views["a"] = views["a"].iloc[5:]  # 5 patients without view a
+    views["b"]["const"] = 0.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian", "b": "bernoulli"}).fit(views, random_seed=0)
+    assert any(issubclass(w.category, DataWarning) for w in caught)
+    assert len(model.factor_scores()) == 50
+    assert np.isfinite(model.factor_scores().to_numpy()).all()
