@@ -25,6 +25,15 @@ from radiocausal.features.io import (
     read_image,
 )
 from radiocausal.features.preprocessing import PreprocessedRoi, discretise, preprocess, resample_ibsi, resegment
+from radiocausal.features.stability import (
+    ICC_FORMS,
+    ccc,
+    feature_icc,
+    icc,
+    repeatability_coefficient,
+    stable_features,
+    within_subject_cv,
+)
 from radiocausal.features.settings import (
     PRESETS,
     ExtractionSettings,
@@ -52,4 +61,11 @@ __all__ = [
     "resample_ibsi",
     "resegment",
     "discretise",
+    "ICC_FORMS",
+    "icc",
+    "ccc",
+    "within_subject_cv",
+    "repeatability_coefficient",
+    "feature_icc",
+    "stable_features",
 ]
