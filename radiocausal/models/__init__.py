@@ -1,0 +1,23 @@
+"""Bayesian causal models in PyMC, driven by a :class:`~radiocausal.graph.CausalDAG`.
+
+:class:`AssociationModel` fits one hierarchical GLM of an outcome on an exposure, adjusted for a
+covariate set the DAG chooses (or checks), with batch nodes as hierarchical intercepts.
+:class:`StructuralModel` fits one GLM per observed node given its parents and answers
+``do()`` questions.  Results are ArviZ ``InferenceData`` carrying the DAG in their ``attrs``.
+"""
+
+from radiocausal.models._design import FAMILIES, infer_family
+from radiocausal.models._glm import DEFAULT_PRIORS
+from radiocausal.models._sampling import Diagnostics, check_convergence
+from radiocausal.models.association import AssociationModel, choose_adjustment_set, effect_summary
+
+__all__ = [
+    "AssociationModel",
+    "DEFAULT_PRIORS",
+    "Diagnostics",
+    "FAMILIES",
+    "check_convergence",
+    "choose_adjustment_set",
+    "effect_summary",
+    "infer_family",
+]

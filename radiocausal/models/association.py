@@ -1,0 +1,433 @@
+"""DAG-adjusted hierarchical association model (one GLM: outcome ~ exposure + adjustment set + batches)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from radiocausal.errors import DataError, IdentificationError, ModelError, RoleError
+from radiocausal.graph import CausalDAG
+from radiocausal.models import _glm
+from radiocausal.models._design import build_design, infer_family, normalise_family
+from radiocausal.models._sampling import CompiledCache, Diagnostics, check_convergence, resolve_sampler, run_nuts
+
+__all__ = ["AssociationModel", "choose_adjustment_set", "effect_summary"]
+
+_ADJ_KINDS = ("optimal", "minimal", "minimum", "canonical")
+
+
+def _single(name: str | None, declared: tuple[str, ...], what: str) -> str:
+    if name is not None:
+        if not isinstance(name, str):
+            raise RoleError(f"{what} must be one node name (str), got {name!r}")
+        return name
+    if len(declared) != 1:
+        raise RoleError(
+            f"{what}= not given and the DAG declares {len(declared)} {what} node(s) {list(declared)}; pass {what}=..."
+        )
+    return declared[0]
+
+
+def choose_adjustment_set(
+    dag: CausalDAG, exposure: str, outcome: str, adjustment: Iterable[str] | str | None = None
+) -> tuple[frozenset[str], str]:
+    """The covariate set to adjust for, and the rule that chose it.
+
+    Rule for ``adjustment=None`` (or ``"optimal"``): the O-set of Henckel, Perković & Maathuis
+    (2022), the valid set with the smallest asymptotic variance, from
+    ``dag.adjustment_sets(kind="optimal")``.  When the O-set is undefined (it would contain a
+    latent node, or is invalid under the declared selection), fall back to the *first minimal
+    set*: the smallest minimal set, ties broken by the sorted node names.  ``"minimal"``,
+    ``"minimum"`` and ``"canonical"`` ask for that kind directly (first set by the same order).
+    An explicit iterable of nodes is checked with :meth:`CausalDAG.explain_adjustment`.
+
+    Raises
+    ------
+    IdentificationError
+        No set identifies the effect, or the given set does not; the message is the graph's
+        explanation.
+
+    Examples
+    --------
+    >>> from radiocausal.graph import CausalDAG
+    >>> dag = CausalDAG.from_dagitty("dag { site -> EGFR -> texture ; site -> texture ; "
+    ...                              "age -> texture ; EGFR [exposure] ; texture [outcome] }")
+    >>> choose_adjustment_set(dag, "EGFR", "texture")
+    (frozenset({'age', 'site'}), 'optimal')
+    >>> choose_adjustment_set(dag, "EGFR", "texture", "minimal")
+    (frozenset({'site'}), 'minimal')
+    """
+    if adjustment is None or isinstance(adjustment, str) and adjustment in _ADJ_KINDS:
+        kind = adjustment or "optimal"
+        rule = kind
+        if kind == "optimal":
+            try:
+                sets = dag.adjustment_sets(exposure, outcome, kind="optimal")
+            except IdentificationError:
+                sets = dag.adjustment_sets(exposure, outcome, kind="minimal")
+                rule = "minimal (O-set undefined: smallest minimal set, ties by name)"
+        else:
+            sets = dag.adjustment_sets(exposure, outcome, kind=kind)
+        if not sets:
+            expl = dag.explain_adjustment(set(), exposure, outcome)
+            raise IdentificationError(
+                f"no adjustment set identifies the effect of {exposure!r} on {outcome!r} in this DAG:\n{expl}"
+            )
+        sets = sorted(sets, key=lambda s: (len(s), sorted(s)))
+        return frozenset(sets[0]), rule
+    if isinstance(adjustment, str):
+        raise ModelError(
+            f"adjustment must be None, one of {_ADJ_KINDS}, or an iterable of node names; got the string "
+            f"{adjustment!r} (for a single node write [{adjustment!r}])"
+        )
+    zs = frozenset(adjustment)
+    expl = dag.explain_adjustment(zs, exposure, outcome)
+    if not expl.is_valid:
+        raise IdentificationError(str(expl))
+    return zs, "given"
+
+
+def effect_summary(idata: az.InferenceData, hdi_prob: float = 0.94, *, covariates: bool = False) -> pd.DataFrame:
+    """Tidy summary of the exposure's coefficient (original units) from a fitted model's InferenceData.
+
+    Columns: ``term``, ``mean``, ``sd``, ``hdi_3%``, ``hdi_97%`` (for the default ``hdi_prob``),
+    ``r_hat``, ``ess_bulk``, ``ess_tail``, ``p_positive`` (posterior probability that the
+    coefficient is > 0) and ``scale`` (what one unit means: ``log-odds``, ``log cumulative odds``
+    or the outcome's units, per unit of the predictor).  With ``covariates=True`` the adjustment
+    covariates' coefficients follow the exposure's.
+    """
+    attrs = idata.attrs
+    if "b_exposure" not in idata.posterior:
+        raise ModelError("idata has no 'b_exposure' in its posterior: not an AssociationModel fit")
+    names = ["b_exposure"] + (["b_covariate"] if covariates and "b_covariate" in idata.posterior else [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summ = az.summary(idata, var_names=names, hdi_prob=hdi_prob, round_to="none")
+    terms = [attrs.get("exposure", "exposure")]
+    if len(names) > 1:
+        terms += [str(c) for c in idata.posterior["covariate"].values]
+    summ.index = terms
+    summ.index.name = "term"
+    draws = [idata.posterior["b_exposure"].values.ravel()]
+    if len(names) > 1:
+        cov = idata.posterior["b_covariate"].values
+        draws += [cov[..., j].ravel() for j in range(cov.shape[-1])]
+    summ["p_positive"] = [float(np.mean(d > 0)) for d in draws]
+    family = attrs.get("family", "")
+    unit = {"bernoulli": "log-odds", "ordered_logistic": "log cumulative odds"}.get(
+        family, f"{attrs.get('outcome', 'outcome')} units"
+    )
+    summ["scale"] = f"{unit} per unit"
+    lo, hi = summ.columns[2], summ.columns[3]
+    return summ[["mean", "sd", lo, hi, "r_hat", "ess_bulk", "ess_tail", "p_positive", "scale"]]
+
+
+class AssociationModel:
+    """Bayesian GLM of ``outcome`` on ``exposure``, adjusted for a DAG-chosen covariate set, with batch intercepts.
+
+    The DAG decides what to adjust for: by default its optimal set (see
+    :func:`choose_adjustment_set` for the rule and the fallback); any valid set on request; an
+    invalid set raises :class:`~radiocausal.errors.IdentificationError` carrying the graph's
+    explanation.  Batch nodes (declared ``batch`` in the DAG, or named in ``batch=``) enter as
+    hierarchical, zero-sum intercepts: non-centred for logistic/ordinal outcomes and sparse
+    batches, centred for Gaussian outcomes with at least 30 patients per batch level
+    (``batch_parametrization`` overrides).  A DAG batch node outside the adjustment set is added
+    when the set stays valid (it then only sharpens the estimate); one that would bias it is left out
+    and listed in ``attrs["batch_left_out"]``.
+
+    Predictors are standardised (mean 0, sd 1) and Gaussian outcomes scaled by their sd; the
+    priors (see :data:`radiocausal.models._glm.DEFAULT_PRIORS`) are weakly informative on those
+    scales and can be overridden with ``priors={"beta": 1.0, ...}``.  ``b_exposure`` in the
+    posterior is the exposure's coefficient per unit of the exposure, on the link scale
+    (log-odds for ``bernoulli``), in outcome units for Gaussian outcomes.
+
+    Parameters
+    ----------
+    dag : CausalDAG
+        The study's causal assumptions.
+    exposure, outcome : str, optional
+        Node names (columns of the data); default: the DAG's single declared exposure/outcome.
+    family : {"bernoulli", "normal", "student_t", "ordered_logistic"}, optional
+        Default: inferred from the outcome column (see :func:`radiocausal.models.infer_family`).
+    adjustment : iterable of str or {"optimal", "minimal", "minimum", "canonical"}, optional
+        The adjustment set, or the kind of set to take from the DAG (default ``"optimal"``).
+    batch : iterable of str, optional
+        Batch columns (site, scanner, sequencing run).  Default: the DAG's batch nodes.
+        Columns not in the DAG are allowed (a batch the DAG does not model).
+    batch_parametrization : {"auto", "centered", "non_centered"}
+    priors : mapping of str to float, optional
+        Prior scales overriding :data:`~radiocausal.models._glm.DEFAULT_PRIORS`.
+    nuts_sampler : {"auto", "pymc", "nutpie"}
+        ``"auto"`` uses nutpie when installed (compiled once, refits reuse it), else PyMC's NUTS.
+    diagnostics : Diagnostics, optional
+        Thresholds of the convergence gate.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from radiocausal.graph import CausalDAG
+    >>> dag = CausalDAG.from_dagitty("dag { site [batch] ; site -> EGFR -> texture ; site -> texture ; "
+    ...                              "EGFR [exposure] ; texture [outcome] }")
+    >>> model = AssociationModel(dag)            # nothing is fitted yet
+    >>> model.adjustment_set_, model.batch_
+    (frozenset({'site'}), ('site',))
+    >>> rng = np.random.default_rng(0); site = rng.integers(0, 3, 200)
+    >>> egfr = (rng.random(200) < 0.2 + 0.2 * site).astype(int)
+    >>> df = pd.DataFrame({"site": site, "EGFR": egfr, "texture": 0.5 * egfr + 0.4 * site + rng.normal(size=200)})
+    >>> idata = model.fit(df, draws=300, tune=300, chains=2, random_seed=1)  # doctest: +SKIP
+    >>> model.effect_summary()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        dag: CausalDAG,
+        exposure: str | None = None,
+        outcome: str | None = None,
+        family: str | None = None,
+        adjustment: Iterable[str] | str | None = None,
+        batch: Iterable[str] | None = None,
+        *,
+        batch_parametrization: str = "auto",
+        priors: Mapping[str, float] | None = None,
+        nuts_sampler: str | None = "auto",
+        diagnostics: Diagnostics | None = None,
+    ):
+        if not isinstance(dag, CausalDAG):
+            raise ModelError(f"dag must be a radiocausal CausalDAG, got {type(dag).__name__}")
+        self.dag = dag
+        self.exposure = _single(exposure, dag.exposures, "exposure")
+        self.outcome = _single(outcome, dag.outcomes, "outcome")
+        for what, node in (("exposure", self.exposure), ("outcome", self.outcome)):
+            if node not in dag:
+                raise RoleError(f"{what} {node!r} is not a node of the DAG (nodes: {list(dag.nodes)})")
+        if self.exposure not in dag.ancestors(self.outcome):
+            raise IdentificationError(
+                f"the DAG has no directed path from exposure {self.exposure!r} to outcome {self.outcome!r}: it asserts "
+                "that the causal effect is zero. To model the association in the anti-causal (predictive) "
+                "direction, swap exposure and outcome to follow the DAG"
+            )
+        self.family = normalise_family(family) if family is not None else None
+        adj, rule = choose_adjustment_set(dag, self.exposure, self.outcome, adjustment)
+        self.batch_parametrization = batch_parametrization
+        if batch_parametrization not in ("auto", "centered", "non_centered"):
+            raise ModelError(
+                f"batch_parametrization must be 'auto', 'centered' or 'non_centered', got {batch_parametrization!r}"
+            )
+        self.priors = _glm.resolve_priors(priors)
+        self.nuts_sampler = resolve_sampler(nuts_sampler)
+        self.diagnostics = diagnostics or Diagnostics()
+        # batch nodes
+        left_out: list[str] = []
+        if batch is None:
+            batches = [b for b in dag.batch_nodes if b not in dag.latent_nodes]
+            explicit = False
+        else:
+            batches = [batch] if isinstance(batch, str) else list(batch)
+            explicit = True
+        chosen: list[str] = []
+        for b in batches:
+            if b in (self.exposure, self.outcome):
+                raise RoleError(f"batch {b!r} is the exposure or the outcome")
+            if b not in dag or b in adj:
+                chosen.append(b)
+                continue
+            expl = dag.explain_adjustment(adj | {b}, self.exposure, self.outcome)
+            if expl.is_valid:
+                chosen.append(b)
+            elif explicit:
+                raise IdentificationError(f"adding batch {b!r} to the adjustment set biases the effect:\n{expl}")
+            else:
+                left_out.append(b)
+        self.adjustment_set_ = adj
+        self.adjustment_rule_ = rule
+        self.batch_ = tuple(chosen)
+        self.batch_left_out_ = tuple(left_out)
+        self.covariates_ = tuple(sorted(adj - set(chosen)))
+        self._model = None
+        self._structure: _glm.GLMStructure | None = None
+        self._levels: dict | None = None
+        self._cache = CompiledCache()
+        self.idata_: az.InferenceData | None = None
+
+    # ------------------------------------------------------------------ building
+    def _design(self, data: pd.DataFrame, family: str, levels=None):
+        return build_design(
+            data, self.outcome, family, [self.exposure, *self.covariates_], list(self.batch_), levels=levels
+        )
+
+    def build(self, data: pd.DataFrame):
+        """Build (or return the already built) PyMC model for ``data``'s structure, without sampling.
+
+        The model's data live in ``pm.Data`` containers, so later fits on data of the same structure
+        (same columns, categorical levels and batch levels) reuse it and its compiled sampler.
+        """
+        family = self.family or infer_family(data[self.outcome]) if self.outcome in data else None
+        if family is None:
+            raise DataError(f"outcome {self.outcome!r} is not a column of data")
+        design, levels = self._design(data, family, self._levels)
+        st = _glm.structure_of(design, family, True, self.priors, self.batch_parametrization)
+        if self._structure is not None and st != self._structure:
+            # "auto" may pick another parametrization on new data: keep the compiled one
+            same = dataclasses.replace(st, batch_parametrization=self._structure.batch_parametrization)
+            if same == self._structure:
+                st = same
+        if self._structure is None or st != self._structure:
+            self._model = _glm.build_pymc_glm(design, st, self.outcome)
+            self._structure = st
+            self._levels = levels
+            self._cache = CompiledCache()
+        return self._model, design
+
+    @property
+    def model_(self):
+        """The PyMC model (after :meth:`build` or :meth:`fit`)."""
+        if self._model is None:
+            raise ModelError("the model is not built yet: call .build(data) or .fit(data)")
+        return self._model
+
+    # ------------------------------------------------------------------ fitting
+    def fit(
+        self,
+        data: pd.DataFrame,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        random_seed: int | None = None,
+        *,
+        target_accept: float = 0.9,
+        cores: int | None = None,
+        progressbar: bool = False,
+    ) -> az.InferenceData:
+        """Sample the posterior; return InferenceData (also kept as ``idata_``).
+
+        The result has ``posterior``, ``sample_stats``, ``observed_data``, ``posterior_predictive``
+        and ``log_likelihood`` groups (``patient`` dimension, coords from ``data.index``) so that
+        ``az.loo`` and ``az.plot_ppc`` work, and ``attrs`` with the DAG (dagitty text), exposure,
+        outcome, adjustment set and settings.  A fit failing the convergence gate warns with
+        :class:`~radiocausal.errors.ConvergenceWarning`.
+        """
+        model, design = self.build(data)
+        st = self._structure
+        idata = run_nuts(
+            model,
+            _glm.glm_data(design, st),
+            sampler=self.nuts_sampler,
+            cache=self._cache,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            target_accept=target_accept,
+            cores=cores,
+            progressbar=progressbar,
+        )
+        idata = self._finish(idata, design, data, random_seed, dict(draws=draws, tune=tune, chains=chains,
+                                                                    target_accept=target_accept))
+        check_convergence(idata, _glm.free_parameter_names(st), self.diagnostics)
+        self.idata_ = idata
+        return idata
+
+    def _finish(self, idata, design, data, random_seed, settings) -> az.InferenceData:
+        st = self._structure
+        post = idata.posterior
+        keep = [v for v in post.data_vars if not str(v).startswith("data_")]
+        post = post[keep]
+        patients = np.asarray(data.index)
+        if patients.dtype == object:
+            patients = patients.astype(str)
+        coords = {"chain": post["chain"].values, "draw": post["draw"].values, "patient": patients}
+        dims = ("chain", "draw", "patient")
+        ll = _glm.pointwise_loglik(post, design, st)
+        rng = np.random.default_rng(None if random_seed is None else [random_seed, 1])
+        pp = _glm.posterior_predict(post, design, st, rng)
+        y_obs = design.y
+        if st.family == "ordered_logistic" or (st.family == "bernoulli" and design.outcome_levels != [0, 1]):
+            levels = np.asarray(design.outcome_levels)
+            y_obs = levels[design.y]
+            pp = levels[pp]
+        out = az.InferenceData(
+            posterior=post,
+            sample_stats=idata.sample_stats,
+            posterior_predictive=xr.Dataset({self.outcome: xr.DataArray(pp, coords=coords, dims=dims)}),
+            log_likelihood=xr.Dataset({self.outcome: xr.DataArray(ll, coords=coords, dims=dims)}),
+            observed_data=xr.Dataset({self.outcome: xr.DataArray(y_obs, coords={"patient": patients}, dims=("patient",))}),
+        )
+        out.attrs.update(self._attrs(design, settings))
+        return out
+
+    def _attrs(self, design, settings) -> dict[str, Any]:
+        st = self._structure
+        return {
+            "radiocausal_model": "AssociationModel",
+            "dag": self.dag.to_dagitty(),
+            "exposure": self.exposure,
+            "outcome": self.outcome,
+            "family": st.family,
+            "adjustment_set": json.dumps(sorted(self.adjustment_set_)),
+            "adjustment_rule": self.adjustment_rule_,
+            "covariates": json.dumps(list(self.covariates_)),
+            "covariate_terms": json.dumps(list(st.covariate_terms)),
+            "batch": json.dumps(list(self.batch_)),
+            "batch_left_out": json.dumps(list(self.batch_left_out_)),
+            "batch_parametrization": json.dumps(dict(st.batch_parametrization)),
+            "priors": json.dumps(dict(st.priors)),
+            "predictor_center": json.dumps(design.center.tolist()),
+            "predictor_scale": json.dumps(design.scale.tolist()),
+            "outcome_center": design.y_center,
+            "outcome_scale": design.y_scale,
+            "nuts_sampler": self.nuts_sampler,
+            "settings": json.dumps(settings),
+            "n_patients": len(design.y),
+        }
+
+    # ------------------------------------------------------------------ results
+    def _require_fit(self) -> az.InferenceData:
+        if self.idata_ is None:
+            raise ModelError("the model is not fitted yet: call .fit(data) first")
+        return self.idata_
+
+    def effect_summary(self, hdi_prob: float = 0.94, *, covariates: bool = False) -> pd.DataFrame:
+        """Posterior summary of the exposure's coefficient (see :func:`effect_summary`)."""
+        return effect_summary(self._require_fit(), hdi_prob, covariates=covariates)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write ``idata_`` (with its attrs) to NetCDF; :meth:`load` reads it back."""
+        self._require_fit().to_netcdf(str(path))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> AssociationModel:
+        """Rebuild a fitted model (DAG, roles, settings, ``idata_``) from a NetCDF file written by :meth:`save`."""
+        idata = az.from_netcdf(str(path))
+        attrs = idata.attrs
+        if attrs.get("radiocausal_model") != "AssociationModel":
+            raise ModelError(f"{os.fspath(path)!r} was not written by AssociationModel.save")
+        dag = CausalDAG.from_dagitty(attrs["dag"])
+        param = json.loads(attrs["batch_parametrization"])
+        model = cls(
+            dag,
+            exposure=attrs["exposure"],
+            outcome=attrs["outcome"],
+            family=attrs["family"],
+            adjustment=json.loads(attrs["adjustment_set"]),
+            batch=json.loads(attrs["batch"]),
+            batch_parametrization=next(iter(set(param.values())), "auto") if len(set(param.values())) == 1 else "auto",
+            priors=json.loads(attrs["priors"]),
+            nuts_sampler=attrs.get("nuts_sampler", "auto"),
+        )
+        model.idata_ = idata
+        return model
+
+    def __repr__(self) -> str:
+        return (
+            f"AssociationModel(exposure={self.exposure!r}, outcome={self.outcome!r}, family={self.family!r}, "
+            f"adjustment={sorted(self.adjustment_set_)}, batch={list(self.batch_)})"
+        )
