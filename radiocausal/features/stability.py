@@ -254,10 +254,20 @@ def feature_icc(
     f = _canonical_form(form)
     if features is None:
         features = [c for c in table.columns if c not in (subject, rater) and pd.api.types.is_numeric_dtype(table[c])]
+    missing = [c for c in (subject, rater, *features) if c not in table.columns]
+    if missing:
+        raise DataError(f"columns {missing} not in the table")
+    dup = table.duplicated([subject, rater])
+    if dup.any():
+        raise DataError(f"{int(dup.sum())} duplicate ({subject}, {rater}) rows; expected one value per pair")
+    wide = table.pivot(index=subject, columns=rater, values=list(features))
     rows = {}
     for feat in features:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            res = icc(table, subject, rater, feat).loc[f]
+        y = wide[feat]
+        if y.isna().any().any():
+            bad = y.index[y.isna().any(axis=1)].tolist()
+            raise DataError(f"{subject} {bad[:10]} lack a {feat!r} value for some {rater}; expected complete data")
+        res = icc(y.to_numpy(dtype=float)).loc[f]
         rows[feat] = res[["icc", "ci_low", "ci_high"]]
     return pd.DataFrame(rows).T.astype(float)
 
