@@ -50,14 +50,31 @@ def _empty(p: int, q: int) -> dict[str, np.ndarray]:
 
 
 def _t_from_products(cross, xx, gg, df):
-    """Slope, SE, t and two-sided p of ``g ~ x`` on residualised data, from the inner products."""
-    beta = cross / xx[:, None]
-    rss = np.maximum(gg[None, :] - cross * beta, 0.0)
-    se = np.sqrt(rss / df / xx[:, None])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = beta / se
-    p = 2.0 * special.stdtr(df, -np.abs(t))
+    """Slope, SE, t and two-sided p of ``g ~ x`` on residualised data, from the inner products.
+
+    Works in place on ``cross`` (which becomes the slope) to keep chunk memory low.
+    """
+    beta = cross
+    beta /= xx[:, None]
+    rss = cross * cross  # = beta^2, then rss = gg - beta^2 * xx
+    rss *= -xx[:, None]
+    rss += gg[None, :]
+    np.maximum(rss, 0.0, out=rss)
+    rss /= df * xx[:, None]
+    se = np.sqrt(rss, out=rss)
+    t = beta / se
+    p = np.abs(t)
+    np.negative(p, out=p)
+    p = special.stdtr(df, p, out=p)
+    p *= 2.0
     return beta, se, t, p
+
+
+def _store(out: dict[str, np.ndarray], sl, ok: np.ndarray, values) -> None:
+    for key, val in zip(("estimate", "se", "statistic", "p_value"), values):
+        target = out[key][:, sl]
+        target[...] = val
+        target[~ok] = np.nan
 
 
 def linear_block(X, G, A, budget: int) -> dict[str, np.ndarray]:
@@ -79,9 +96,7 @@ def linear_block(X, G, A, budget: int) -> dict[str, np.ndarray]:
         cross = Xr.T @ Gr
         with np.errstate(divide="ignore", invalid="ignore"):
             beta, se, t, pv = _t_from_products(cross, xx, gg, df)
-        ok = okx[:, None] & okg[None, :]
-        for key, val in zip(("estimate", "se", "statistic", "p_value"), (beta, se, t, pv)):
-            out[key][:, sl] = np.where(ok, val, np.nan)
+        _store(out, sl, okx[:, None] & okg[None, :], (beta, se, t, pv))
     return out
 
 
@@ -118,9 +133,7 @@ def spearman_block(X, G, A, budget: int) -> dict[str, np.ndarray]:
             se = np.sqrt((1.0 - r * r) / df)
             t = r / se
         pv = 2.0 * special.stdtr(df, -np.abs(t))
-        ok = okx[:, None] & okg[None, :]
-        for key, val in zip(("estimate", "se", "statistic", "p_value"), (r, se, t, pv)):
-            out[key][:, sl] = np.where(ok, val, np.nan)
+        _store(out, sl, okx[:, None] & okg[None, :], (r, se, t, pv))
     return out
 
 
@@ -158,9 +171,7 @@ def wilcoxon_block(X, G, A, budget: int) -> dict[str, np.ndarray]:
             pv = np.minimum(1.0, 2.0 * special.ndtr(-z_abs))
             est = U1 / (n1 * n0)[None, :]
             se = sd / (n1 * n0)[None, :]
-        ok = (var > 0) & ((n1 > 0) & (n0 > 0))[None, :]
-        for key, val in zip(("estimate", "se", "statistic", "p_value"), (est, se, z, pv)):
-            out[key][:, sl] = np.where(ok, val, np.nan)
+        _store(out, sl, (var > 0) & ((n1 > 0) & (n0 > 0))[None, :], (est, se, z, pv))
     return out
 
 
@@ -203,6 +214,7 @@ def _logistic_kernel():
             r = np.empty(n)
             converged = False
             separated = False
+            max_eta = 0.0
             v00 = np.nan
             for _ in range(max_iter):
                 b0 = beta[0]
@@ -216,9 +228,6 @@ def _logistic_kernel():
                 max_eta = 0.0
                 for s in range(n):
                     max_eta = max(max_eta, abs(eta[s]))
-                if max_eta > sep_eta:
-                    separated = True
-                    break
                 for s in range(n):
                     mu = 1.0 / (1.0 + np.exp(-eta[s]))
                     w[s] = mu * (1.0 - mu)
@@ -281,6 +290,9 @@ def _logistic_kernel():
                 if step <= tol * (1.0 + scale):
                     converged = True
                     break
+            # no maximum-likelihood estimate: the parameters diverge while fitted probabilities
+            # reach 0 or 1 (a converged fit may legitimately have a few extreme fitted values)
+            separated = (not converged) and max_eta > sep_eta
             sep[i, j] = separated
             conv[i, j] = converged and not separated
             if converged and not separated:
@@ -299,9 +311,11 @@ def logistic_block(X, G, A, budget: int, *, max_iter: int = 50, tol: float = 1e-
     the feature, ``se`` its Wald standard error (inverse observed information), ``statistic`` the
     Wald z and ``p_value`` its two-sided normal p-value, as ``statsmodels.api.Logit(...).fit()``
     reports them.  ``converged`` is False when the parameters still moved after ``max_iter``
-    iterations (or the information matrix was singular); ``separated`` is True when a fitted
-    probability is numerically 0 or 1 (``|linear predictor| > 30``), i.e. (quasi-)complete
-    separation, where the maximum-likelihood estimate does not exist.  Both get NaN results.
+    iterations (or the information matrix became singular); ``separated`` is True when, in
+    addition, fitted probabilities have reached 0 or 1 numerically (``|linear predictor| > 30``):
+    (quasi-)complete separation, where the maximum-likelihood estimate does not exist.  Both get
+    NaN results.  (A converged fit may have a few extreme fitted values, e.g. from an outlying
+    feature value; it is kept, as statsmodels keeps it.)
     """
     n, p = X.shape
     q = G.shape[1]

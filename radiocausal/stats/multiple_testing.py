@@ -60,13 +60,6 @@ def estimate_pi0(p: np.ndarray, lambda_: float = 0.5) -> float:
     return float(min(1.0, max(pi0, 1.0 / arr.size)))
 
 
-def _step_up(p_sorted: np.ndarray, m: int) -> np.ndarray:
-    """BH adjustment of ascending p-values (reverse cumulative minimum of p * m / rank)."""
-    ranks = np.arange(1, p_sorted.size + 1, dtype=float)
-    adj = p_sorted * m / ranks
-    return np.minimum.accumulate(adj[::-1])[::-1]
-
-
 def adjust_pvalues(
     p,
     method: Literal["bonferroni", "holm", "bh", "by", "storey"] = "bh",
@@ -126,37 +119,50 @@ def adjust_pvalues(
     shape = arr.shape
     flat = arr.ravel()
     nan = np.isnan(flat)
-    if nan.any() and nan_policy == "raise":
+    has_nan = bool(nan.any())
+    if has_nan and nan_policy == "raise":
         raise DataError(f"p contains {int(nan.sum())} NaN value(s) and nan_policy='raise'")
-    finite = flat[~nan]
+    finite = flat[~nan] if has_nan else flat  # no copy without NaN: scans hold millions of p-values
+    del nan
     if finite.size and (finite.min() < 0.0 or finite.max() > 1.0):
         bad = finite[(finite < 0) | (finite > 1)][0]
         raise DataError(f"p must lie in [0, 1], found {bad!r}")
-    out = np.full(flat.shape, np.nan)
     m = finite.size
-    if m:
-        if key == "bonferroni":
-            adj = finite * m
+    if key == "bonferroni":
+        adj = np.minimum(finite * m, 1.0)
+    elif m == 0:
+        adj = np.empty(0)
+    else:
+        # ties may be ordered arbitrarily: tied p-values get the same adjusted value either way
+        order = np.argsort(finite)
+        ps = finite[order]
+        if key == "holm":
+            ps *= m - np.arange(m, dtype=float)
+            np.maximum.accumulate(ps, out=ps)
         else:
-            order = np.argsort(finite, kind="mergesort")
-            ps = finite[order]
-            if key == "holm":
-                adj_sorted = np.maximum.accumulate(ps * (m - np.arange(m)))
-            else:
-                adj_sorted = _step_up(ps, m)
-                if key == "by":
-                    adj_sorted = adj_sorted * np.sum(1.0 / np.arange(1, m + 1))
-                elif key == "storey":
-                    if pi0 is None:
-                        pi0_used = estimate_pi0(finite, storey_lambda)
-                    else:
-                        if not (isinstance(pi0, (int, float)) and 0.0 < pi0 <= 1.0):
-                            raise DataError(f"pi0 must be a number in (0, 1], got {pi0!r}")
-                        pi0_used = float(pi0)
-                    adj_sorted = adj_sorted * pi0_used
-            adj = np.empty_like(adj_sorted)
-            adj[order] = adj_sorted
-        out[~nan] = np.minimum(adj, 1.0)
+            ps *= m
+            ps /= np.arange(1, m + 1, dtype=float)
+            rev = ps[::-1]
+            np.minimum.accumulate(rev, out=rev)
+            if key == "by":
+                ps *= np.sum(1.0 / np.arange(1, m + 1))
+            elif key == "storey":
+                if pi0 is None:
+                    pi0_used = estimate_pi0(finite, storey_lambda)
+                else:
+                    if not (isinstance(pi0, (int, float)) and 0.0 < pi0 <= 1.0):
+                        raise DataError(f"pi0 must be a number in (0, 1], got {pi0!r}")
+                    pi0_used = float(pi0)
+                ps *= pi0_used
+        np.minimum(ps, 1.0, out=ps)
+        adj = np.empty(m)
+        adj[order] = ps
+        del order, ps
+    if has_nan:
+        out = np.full(flat.shape, np.nan)
+        out[~np.isnan(flat)] = adj
+    else:
+        out = adj
     out = out.reshape(shape)
     if series is not None:
         return pd.Series(out, index=series.index, name=series.name)

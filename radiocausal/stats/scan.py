@@ -270,11 +270,11 @@ def association_scan(
     Returns
     -------
     DataFrame
-        One row per pair, feature-major, with columns ``feature``, ``gene`` (categorical), ``n``,
+        One row per pair, feature-major, with columns ``feature``, ``gene`` (categorical),
         ``estimate``, ``se``, ``statistic``, ``p_value``, ``q_value`` (plus ``converged``,
         ``separated`` for logistic and ``adjustment_set`` with ``adjust``).  Untestable pairs
         (constant columns, collinear with the covariates, separation) have NaN p-values, which the
-        q-values leave out.
+        q-values leave out.  ``attrs`` records ``n`` (patients used), ``test``, ``q_method`` and ``q_by``.
 
     Raises
     ------
@@ -396,7 +396,6 @@ def association_scan(
     data = {
         "feature": pd.Categorical.from_codes(np.repeat(np.arange(p, dtype=np.int32), q), categories=list(feats.columns)),
         "gene": pd.Categorical.from_codes(np.tile(np.arange(q, dtype=np.int32), p), categories=list(gen.columns)),
-        "n": np.full(p * q, n, dtype=np.int64),
         "estimate": res["estimate"].ravel(),
         "se": res["se"].ravel(),
         "statistic": res["statistic"].ravel(),
@@ -408,7 +407,9 @@ def association_scan(
         data["separated"] = res["separated"].ravel()
     if set_labels is not None:
         data["adjustment_set"] = set_labels
-    return pd.DataFrame(data, copy=False)
+    out = pd.DataFrame(data, copy=False)
+    out.attrs.update({"n": n, "test": test, "q_method": q_method, "q_by": q_by})
+    return out
 
 
 def _check_df(n: int, k: int, test: str) -> None:
@@ -424,7 +425,8 @@ def _warn_logistic(res: dict[str, np.ndarray]) -> None:
     nonconv = int((res.pop("attempted") & ~res["converged"] & ~res["separated"]).sum())
     if sep:
         warnings.warn(
-            f"{sep} pair(s) show (quasi-)complete separation (fitted probabilities numerically 0 or 1): "
+            f"{sep} pair(s) show (quasi-)complete separation (no convergence, fitted probabilities numerically "
+            "0 or 1): "
             "their maximum-likelihood estimate does not exist; they are flagged in column 'separated' with "
             "NaN results (consider test='wilcoxon' or fewer covariates)",
             DataWarning,

@@ -11,7 +11,7 @@ from statsmodels.stats.multitest import multipletests
 
 from radiocausal.stats import association_scan
 
-COLS = ["feature", "gene", "n", "estimate", "se", "statistic", "p_value", "q_value"]
+COLS = ["feature", "gene", "estimate", "se", "statistic", "p_value", "q_value"]
 
 
 def _pairs(res):
@@ -22,7 +22,7 @@ def _pairs(res):
 def test_linear_matches_statsmodels_ols(tables, with_cov):
     feats, gen, cov = tables(seed=1)
     res = association_scan(feats, gen, test="linear", covariates=cov if with_cov else None)
-    assert list(res.columns[:8]) == COLS
+    assert list(res.columns[:7]) == COLS and res.attrs["n"] == len(feats)
     assert len(res) == feats.shape[1] * gen.shape[1]
     for (f, g), r in _pairs(res).items():
         parts = [feats[[f]]] + ([cov] if with_cov else [])
