@@ -25,6 +25,7 @@ from radiocausal.features.io import (
     read_image,
 )
 from radiocausal.features.preprocessing import PreprocessedRoi, discretise, preprocess, resample_ibsi, resegment
+from radiocausal.features.perturbation import RobustnessResult, perturb, perturbation_plan, robustness
 from radiocausal.features.stability import (
     ICC_FORMS,
     ccc,
@@ -68,4 +69,8 @@ __all__ = [
     "repeatability_coefficient",
     "feature_icc",
     "stable_features",
+    "perturb",
+    "perturbation_plan",
+    "robustness",
+    "RobustnessResult",
 ]
