@@ -22,3 +22,21 @@ def test_tcga_brca_example(shared_data, capsys, monkeypatch):
     top = out.split("q_family")[1].split("logistic")[0]
     # tumour size tracks the ROR-P / recurrence risk scores (rho about 0.36, p < 1e-3)
     assert "Size/Lesion volume (S1)" in top and ("ROR-P score" in top or "21-gene RS score" in top)
+
+
+GLIOMA = EXAMPLE.with_name("tcga_glioma_scan.py")
+
+
+def test_tcga_glioma_example(shared_data, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", [str(GLIOMA), str(shared_data / "tcga_glioma")])
+    with pytest.warns(Warning):  # the separated pairs are announced
+        with pytest.raises(SystemExit) as stop:
+            runpy.run_path(str(GLIOMA), run_name="__main__")
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "857 patients" in out and "190 gene pairs" in out
+    co, grade = out.split("glioblastoma vs lower grade")
+    # known glioma biology: TP53-ATRX co-occur (astrocytoma), IDH1 is rarer in glioblastoma
+    assert "TP53   ATRX  co-occur" in co
+    first_grade_row = grade.splitlines()[2].split()
+    assert first_grade_row[0] == "IDH1" and float(first_grade_row[1]) < 0.2
