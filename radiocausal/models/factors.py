@@ -362,7 +362,7 @@ class LatentFactorModel:
         prune_threshold: float = 0.005,
         activity_threshold: float = 0.01,
         max_iter: int = 1000,
-        tol: float = 1e-6,
+        tol: float = 1e-7,
         n_draws: int = 200,
         n_threads: int | None = 1,
     ) -> None:
@@ -1127,7 +1127,8 @@ class LatentFactorModel:
             for i in range(r2.shape[0]):
                 for j in range(r2.shape[1]):
                     val = r2.iat[i, j]
-                    ax.text(j, i, f"{100 * val:.1f}%", ha="center", va="center", fontsize=8, color="white" if val > 0.6 * vmax else "black")
+                    txt = f"{100 * val:.1f}".replace("-0.0", "0.0")
+                    ax.text(j, i, f"{txt}%", ha="center", va="center", fontsize=8, color="white" if val > 0.6 * vmax else "black")
         return ax
 
 
