@@ -54,6 +54,23 @@ def _numeric(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return df.astype(float)
 
 
+def _ordinal_codes(df: pd.DataFrame, test: str) -> pd.DataFrame:
+    """Ordered categorical columns (e.g. copy-number states) as their integer codes 0, 1, ..."""
+    ordered = [c for c, t in df.dtypes.items() if isinstance(t, pd.CategoricalDtype) and t.ordered]
+    if not ordered:
+        return df
+    if test not in ("spearman", "linear"):
+        raise DataError(
+            f"genomics column(s) {ordered[:5]} are ordered categories (e.g. copy-number states): use "
+            f"test='spearman' (rank trend test) or 'linear' (linear trend), not {test!r}"
+        )
+    out = df.copy()
+    for c in ordered:
+        codes = out[c].cat.codes.astype(float)
+        out[c] = codes.where(codes >= 0)
+    return out
+
+
 def _encode_covariates(cov: pd.DataFrame) -> pd.DataFrame:
     """Numeric/bool columns as floats; categorical/text columns one-hot encoded (first level dropped)."""
     parts = []
@@ -226,7 +243,10 @@ def association_scan(
         Imaging features, one row per patient (index), one numeric column per feature.
     genomics : DataFrame
         Genomic profiles on the same patients: expression (continuous) for ``"linear"`` and
-        ``"spearman"``, binary 0/1 mutation calls for ``"logistic"`` and ``"wilcoxon"``.
+        ``"spearman"``, binary 0/1 mutation calls for ``"logistic"`` and ``"wilcoxon"``.  Ordered
+        categorical columns (copy-number states from
+        :func:`radiocausal.genomics.copy_number_categories`) enter ``"spearman"`` (a rank trend
+        test across the ordered states) and ``"linear"`` (a linear trend) as their codes.
     test : {"linear", "logistic", "spearman", "wilcoxon"}
         ``"linear"``: OLS ``gene ~ 1 + feature + covariates`` (covariates removed by projection on
         their QR basis; exact t-test with ``n - k - 2`` df for ``k`` covariate columns); ``estimate``
@@ -341,7 +361,7 @@ def association_scan(
     keep = _check_missing(frames, dropna)
     frames = {k: v.loc[keep] for k, v in frames.items()}
     feats = _numeric(frames["features"], "features")
-    gen = _numeric(frames["genomics"], "genomics")
+    gen = _numeric(_ordinal_codes(frames["genomics"], test), "genomics")
     cov = frames.get("covariates")
     n = len(keep)
     if test in _BINARY_TESTS:

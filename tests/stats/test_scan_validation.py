@@ -191,3 +191,20 @@ def test_logistic_outlier_with_extreme_fitted_value_is_not_called_separation():
     row = res.iloc[0]
     assert row["converged"] and not row["separated"]
     np.testing.assert_allclose([row["estimate"], row["p_value"]], [fit.params[1], fit.pvalues[1]], rtol=1e-6)
+
+
+def test_copy_number_states_enter_spearman_as_ordered_codes(tables):
+    from scipy import stats
+
+    from radiocausal.genomics import copy_number_categories
+
+    feats, gen, _ = tables(n=120, seed=12)
+    log2 = gen * 0.6  # spread over the five states
+    states = copy_number_categories(log2)
+    res = association_scan(feats, states, test="spearman")
+    codes = copy_number_categories(log2, as_codes=True)
+    for r in res.itertuples():
+        sr = stats.spearmanr(feats[str(r.feature)], codes[str(r.gene)])
+        np.testing.assert_allclose([r.estimate, r.p_value], [sr.statistic, sr.pvalue], rtol=1e-9)
+    with pytest.raises(DataError, match="ordered categories"):
+        association_scan(feats, states, test="wilcoxon")
