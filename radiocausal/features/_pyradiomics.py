@@ -115,3 +115,49 @@ def compute(
         value = getattr(obj, f"get{name}FeatureValue")()
         out[name] = float(np.real(np.squeeze(value)))  # eigen-based shape values may be complex-typed
     return out
+
+
+class GLDZM(glszm.RadiomicsGLSZM):
+    """Grey level distance zone matrix (IBSI 3.7) fed to pyradiomics' GLSZM formulas.
+
+    Zones are GLSZM's (26- or in-plane 8-connected voxels of equal grey level); each zone's
+    distance is the smallest taxicab distance of its voxels to the ROI edge (edge voxels at 1;
+    6-connected in 3D, 4-connected in-plane with ``force2D``).  The GLSZM formulas then read
+    "zone size" as "zone distance"; the zone percentage uses the number of ROI voxels.
+    """
+
+    _applyBinning = _apply_given_levels
+
+    def _calculateMatrix(self, voxelCoordinates: Any = None) -> np.ndarray:
+        from scipy import ndimage
+
+        levels = np.asarray(self.imageArray)
+        mask = np.asarray(self.maskArray, bool)
+        edge_mask = np.asarray(self.settings.get("_distance_mask", mask), bool)
+        force2d = bool(self.settings.get("force2D", False))
+        if force2d and int(self.settings.get("force2Ddimension", 0)) != 0:  # pragma: no cover
+            raise ValueError("GLDZM supports force2Ddimension=0 (axial slices) only")
+        conn = np.ones((3, 3, 3), bool)
+        metric = ndimage.generate_binary_structure(3, 1)
+        if force2d:
+            conn[[0, 2]] = False
+            metric[[0, 2]] = False
+        padded = np.pad(edge_mask, 1)
+        dist = ndimage.distance_transform_cdt(padded, metric=metric)[1:-1, 1:-1, 1:-1]
+        gray = self.coefficients["grayLevels"]
+        rows = []
+        max_d = 1
+        for g in gray:
+            comp, n = ndimage.label((levels == g) & mask, structure=conn)
+            d = np.asarray(ndimage.minimum(dist, comp, index=np.arange(1, n + 1)), dtype=int) if n else np.zeros(0, int)
+            rows.append(d)
+            if d.size:
+                max_d = max(max_d, int(d.max()))
+        P = np.zeros((1, len(gray), max_d), dtype=float)
+        for gi, d in enumerate(rows):
+            np.add.at(P[0, gi], d - 1, 1.0)
+        return P
+
+    def _calculateCoefficients(self) -> None:
+        super()._calculateCoefficients()
+        self.coefficients["Np"] = np.array([float(np.count_nonzero(self.maskArray))])

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import spatial, special, stats
+from scipy import signal, spatial, special, stats
 
 from radiocausal.errors import DataError
 from radiocausal.features import _pyradiomics as prad
@@ -125,6 +125,7 @@ _TEXTURES: dict[str, tuple[str, type, dict[str, str], bool]] = {
     "glcm": ("cm", prad.GLCM, naming.GLCM, True),
     "glrlm": ("rlm", prad.GLRLM, naming.GLRLM, True),
     "glszm": ("szm", prad.GLSZM, naming.GLSZM, False),
+    "gldzm": ("dzm", prad.GLDZM, naming.GLDZM, False),
     "ngtdm": ("ngt", prad.NGTDM, naming.NGTDM, False),
     "ngldm": ("ngl", prad.GLDM, naming.NGLDM, False),
 }
@@ -139,10 +140,11 @@ def _texture_values(
             if not crop.int[z].any():
                 continue
             sl = slice(z, z + 1)
+            kw_sl = {k: (v[sl] if k == "_distance_mask" else v) for k, v in kw.items()}
             per_slice.append(
                 prad.compute(
                     cls, features, crop.levels[sl], crop.int[sl], crop.spacing,
-                    crop.levels[sl], crop.n_levels, force2D=True, **kw,
+                    crop.levels[sl], crop.n_levels, force2D=True, **kw_sl,
                 )
             )
         return {f: float(np.mean([d[f] for d in per_slice])) for f in features}
@@ -157,6 +159,8 @@ def _ibsi_textures(crop: _Crop, s: ExtractionSettings, out: dict[str, float]) ->
         if family not in s.families:
             continue
         feats = sorted(set(table.values()))
+        # GLDZM: distances to the edge of the morphological (not re-segmented) mask, as in IBSI
+        extra = {"_distance_mask": crop.morph} if family == "gldzm" else {}
         for dim in s.dimensions:
             if directional:
                 for agg in s.aggregations:
@@ -164,7 +168,7 @@ def _ibsi_textures(crop: _Crop, s: ExtractionSettings, out: dict[str, float]) ->
                     vals = _texture_values(crop, cls, feats, dim, weightingNorm=norm)
                     out.update({naming.ibsi_tag(prefix, c, dim, agg): vals[f] for c, f in table.items()})
             else:
-                vals = _texture_values(crop, cls, feats, dim)
+                vals = _texture_values(crop, cls, feats, dim, **extra)
                 out.update({naming.ibsi_tag(prefix, c, dim): vals[f] for c, f in table.items()})
 
 
@@ -337,11 +341,67 @@ def _ibsi_ivh(crop: _Crop, s: ExtractionSettings, out: dict[str, float]) -> None
     out["ivh_auc"] = float(np.trapezoid(frac, gamma))
 
 
+def _ibsi_local_intensity(crop: _Crop, out: dict[str, float]) -> None:
+    """Local and global intensity peak: mean intensity in a 1 cm^3 sphere (IBSI 3.2)."""
+    pre = crop.pre
+    arr = pre.image_array
+    spacing_zyx = np.asarray(pre.spacing[::-1], float)
+    radius = (3.0 / (4.0 * np.pi)) ** (1 / 3) * 10.0  # mm: sphere of 1 cm^3
+    half = np.floor(radius / spacing_zyx).astype(int)
+    grids = np.meshgrid(*[np.arange(-h, h + 1) * s for h, s in zip(half, spacing_zyx)], indexing="ij")
+    kernel = (sum(g**2 for g in grids) <= radius**2).astype(float)
+    idx = np.nonzero(pre.int_mask)
+    lo = np.maximum([i.min() for i in idx] - half, 0)
+    hi = np.minimum([i.max() + 1 for i in idx] + half, arr.shape)
+    sl = tuple(slice(a, b) for a, b in zip(lo, hi))
+    sub = arr[sl]
+    total = signal.fftconvolve(sub, kernel, mode="same")
+    count = signal.fftconvolve(np.ones_like(sub), kernel, mode="same")
+    local = total / np.round(count)
+    roi = pre.int_mask[sl]
+    vals = sub[roi]
+    at_max = roi & (sub == vals.max())
+    out["loc_peak_loc"] = float(local[at_max].max())
+    out["loc_peak_glob"] = float(local[roi].max())
+
+
+def _ibsi_spatial_autocorrelation(crop: _Crop, out: dict[str, float]) -> None:
+    """Moran's I and Geary's C with inverse-distance weights, by FFT convolution (exact sums)."""
+    mask = crop.int
+    n = int(mask.sum())
+    if n < 2:
+        return
+    spacing_zyx = np.asarray(crop.spacing[::-1], float)
+    shape = np.asarray(mask.shape)
+    grids = np.meshgrid(*[np.arange(-(k - 1), k) * s for k, s in zip(shape, spacing_zyx)], indexing="ij")
+    dist = np.sqrt(sum(g**2 for g in grids))
+    with np.errstate(divide="ignore"):
+        kernel = np.where(dist > 0, 1.0 / dist, 0.0)
+    x = np.where(mask, crop.image, 0.0)
+    z = np.where(mask, crop.image - crop.image[mask].mean(), 0.0)
+    m = mask.astype(float)
+
+    def conv(a: np.ndarray) -> np.ndarray:
+        return signal.fftconvolve(a, kernel, mode="same")
+
+    km, kz, kx = conv(m), conv(z), conv(x)
+    w = float(np.sum(m * km))
+    s_zz = float(np.sum(z * kz))
+    var = float(np.sum(z**2))
+    if var == 0 or w == 0:
+        return
+    geary_num = 2.0 * float(np.sum(x**2 * km)) - 2.0 * float(np.sum(x * kx))
+    out["morph_moran_i"] = n / w * s_zz / var
+    out["morph_geary_c"] = (n - 1) / (2.0 * w) * geary_num / var
+
+
 def _ibsi_features(crop: _Crop, s: ExtractionSettings) -> dict[str, float]:
     out: dict[str, float] = {}
     steps: list[tuple[str, Callable[[], None]]] = [
         ("diagnostics", lambda: out.update(crop.pre.diagnostics)),
         ("morphology", lambda: _ibsi_morphology(crop, s, out)),
+        ("morphology", lambda: _ibsi_spatial_autocorrelation(crop, out)),
+        ("local_intensity", lambda: _ibsi_local_intensity(crop, out)),
         ("statistics", lambda: _ibsi_statistics(crop, out)),
         ("intensity_histogram", lambda: _ibsi_histogram(crop, out)),
         ("ivh", lambda: _ibsi_ivh(crop, s, out)),

@@ -23,6 +23,7 @@ __all__ = [
     "GLCM",
     "GLRLM",
     "GLSZM",
+    "GLDZM",
     "NGTDM",
     "NGLDM",
     "PYRADIOMICS_CLASSES",
@@ -189,6 +190,26 @@ NGTDM: dict[str, str] = {
     "busyness": "Busyness",
     "complexity": "Complexity",
     "strength": "Strength",
+}
+
+#: IBSI GLDZM -> pyradiomics GLSZM formula applied to the distance zone matrix
+GLDZM: dict[str, str] = {
+    "sde": "SmallAreaEmphasis",
+    "lde": "LargeAreaEmphasis",
+    "lgze": "LowGrayLevelZoneEmphasis",
+    "hgze": "HighGrayLevelZoneEmphasis",
+    "sdlge": "SmallAreaLowGrayLevelEmphasis",
+    "sdhge": "SmallAreaHighGrayLevelEmphasis",
+    "ldlge": "LargeAreaLowGrayLevelEmphasis",
+    "ldhge": "LargeAreaHighGrayLevelEmphasis",
+    "glnu": "GrayLevelNonUniformity",
+    "glnu_norm": "GrayLevelNonUniformityNormalized",
+    "zdnu": "SizeZoneNonUniformity",
+    "zdnu_norm": "SizeZoneNonUniformityNormalized",
+    "z_perc": "ZonePercentage",
+    "gl_var": "GrayLevelVariance",
+    "zd_var": "ZoneVariance",
+    "zd_entr": "ZoneEntropy",
 }
 
 #: IBSI NGLDM (coarseness 0, Chebyshev distance 1) -> pyradiomics GLDM

@@ -63,16 +63,17 @@ AGGREGATIONS = ("avg", "comb")
 FAMILIES = (
     "diagnostics",
     "morphology",
+    "local_intensity",
     "statistics",
     "intensity_histogram",
     "ivh",
     "glcm",
     "glrlm",
     "glszm",
+    "gldzm",
     "ngtdm",
     "ngldm",
 )
-_TEXTURE = ("glcm", "glrlm", "glszm", "ngtdm", "ngldm")
 
 
 def _as_tuple(name: str, value: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,8 +1,8 @@
 """IBSI-1 conformance on the digital phantom and the CT phantom (configurations A-E).
 
 Match rule: round the computed value to 3 significant digits, pass when |x - ref| <= tolerance.
-The asserted counts are those radiocausal reaches; the features it does not implement are
-listed in ``NOT_IMPLEMENTED`` (and in docs/features.md).
+Every reference value present in the tables is reproduced (the oriented minimum bounding box
+and minimum-volume enclosing ellipsoid densities have no reference value and are not computed).
 """
 
 from __future__ import annotations
@@ -11,24 +11,11 @@ import pytest
 
 from radiocausal.features import extract
 
-# IBSI features radiocausal does not compute (pyradiomics has no formula for them)
-NOT_IMPLEMENTED = (
-    "dzm_",  # grey level distance zone matrix
-    "morph_vol_dens_ombb",  # oriented minimum bounding box
-    "morph_area_dens_ombb",
-    "morph_vol_dens_mvee",  # minimum volume enclosing ellipsoid
-    "morph_area_dens_mvee",
-    "morph_moran_i",  # spatial autocorrelation
-    "morph_geary_c",
-    "loc_peak_",  # local intensity peaks
-)
-
-
 def _check(values, ref, ibsi):
     passed, failed, missing = ibsi.compare(values, ref)
-    unexpected_missing = [t for t in missing if not t.startswith(NOT_IMPLEMENTED)]
-    assert unexpected_missing == []
-    return passed, failed, missing
+    assert missing == []
+    assert failed == []
+    return passed
 
 
 def test_digital_phantom(ibsi_dir, ibsi):
@@ -36,17 +23,17 @@ def test_digital_phantom(ibsi_dir, ibsi):
     values = extract(ph / "image" / "phantom.nii.gz", ph / "mask" / "mask.nii.gz", settings="ibsi-digital-phantom")
     ref = ibsi.read_reference(ibsi_dir / "reference_values" / "ibsi_1_dig_phantom.csv")
     assert len(ref) == 482
-    passed, failed, missing = _check(values, ref, ibsi)
-    # every implemented feature matches: 430 of the 482 reference values (issue target: 382)
-    assert failed == []
-    assert len(passed) == 430 and len(missing) == 52
+    passed = _check(values, ref, ibsi)
+    # all 482 reference values match (issue target: 382)
+    assert len(passed) == 482
     for tag in ("morph_pca_maj_axis", "morph_pca_min_axis", "morph_pca_least_axis", "cm_joint_max_3D_avg",
-                "rlm_sre_2D_avg", "szm_sze_2_5D", "ngl_dc_energy_3D", "ivh_i10", "morph_area_dens_aee"):
+                "rlm_sre_2D_avg", "szm_sze_2_5D", "dzm_sde_2D", "ngl_dc_energy_3D", "ivh_i10",
+                "morph_area_dens_aee", "morph_moran_i", "loc_peak_glob"):
         assert tag in passed
 
 
-# passing / implemented reference values per configuration (all implemented ones pass)
-CT_EXPECTED = {"A": (370, 406), "B": (370, 406), "C": (250, 270), "D": (250, 270), "E": (250, 270)}
+# reference values per configuration (all of them pass)
+CT_EXPECTED = {"A": 406, "B": 406, "C": 270, "D": 270, "E": 270}
 
 
 @pytest.mark.slow
@@ -54,14 +41,12 @@ CT_EXPECTED = {"A": (370, 406), "B": (370, 406), "C": (250, 270), "D": (250, 270
 def test_ct_phantom(config, ct_features, ibsi_dir, ibsi):
     values = ct_features(config)
     ref = ibsi.read_reference(ibsi_dir / "reference_values" / f"ibsi_1_chest_config_{config.lower()}.csv")
-    n_pass, n_ref = CT_EXPECTED[config]
-    assert len(ref) == n_ref
-    passed, failed, missing = _check(values, ref, ibsi)
-    assert failed == []
-    assert len(passed) == n_pass
+    assert len(ref) == CT_EXPECTED[config]
+    passed = _check(values, ref, ibsi)
+    assert len(passed) == CT_EXPECTED[config]
     features_only = [t for t in passed if not t.endswith(("_img", "_roi"))]
     # feature (non-diagnostic) tags: A/B have 2D and 2.5D textures, C-E 3D
-    assert len(features_only) == {"A": 310, "B": 310, "C": 190, "D": 190, "E": 190}[config]
+    assert len(features_only) == {"A": 346, "B": 346, "C": 210, "D": 210, "E": 210}[config]
 
 
 @pytest.mark.slow
