@@ -10,12 +10,14 @@ from radiocausal.models._design import FAMILIES, infer_family
 from radiocausal.models._glm import DEFAULT_PRIORS
 from radiocausal.models._sampling import Diagnostics, check_convergence
 from radiocausal.models.association import AssociationModel, choose_adjustment_set, effect_summary
+from radiocausal.models.structural import StructuralModel
 
 __all__ = [
     "AssociationModel",
     "DEFAULT_PRIORS",
     "Diagnostics",
     "FAMILIES",
+    "StructuralModel",
     "check_convergence",
     "choose_adjustment_set",
     "effect_summary",

@@ -339,7 +339,7 @@ class AssociationModel:
     def _finish(self, idata, design, data, random_seed, settings) -> az.InferenceData:
         st = self._structure
         post = idata.posterior
-        keep = [v for v in post.data_vars if not str(v).startswith("data_")]
+        keep = [v for v in post.data_vars if not str(v).startswith("data_") and not str(v).endswith("__")]
         post = post[keep]
         patients = np.asarray(data.index)
         if patients.dtype == object:
