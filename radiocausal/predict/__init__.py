@@ -16,7 +16,8 @@ Examples
 True
 """
 
-from radiocausal.predict._models import MODELS, build_estimator, build_pipeline
+from radiocausal.predict._horseshoe import HorseshoeClassifier, HorseshoeRegressor
+from radiocausal.predict._models import MODELS, build_estimator, build_pipeline, neg_log_loss
 from radiocausal.predict._validation import (
     CrossValidationResult,
     corrected_t_interval,
@@ -30,4 +31,7 @@ __all__ = [
     "build_estimator",
     "build_pipeline",
     "MODELS",
+    "HorseshoeClassifier",
+    "HorseshoeRegressor",
+    "neg_log_loss",
 ]

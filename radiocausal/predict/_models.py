@@ -7,7 +7,7 @@ that cloning and fitting it on a training fold fits *all* of them on that fold o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from radiocausal.errors import ModelError
 __all__ = ["MODELS", "build_estimator", "build_pipeline", "neg_log_loss"]
 
 #: Model names accepted by :func:`radiocausal.predict.cross_validate`.
-MODELS: tuple[str, ...] = ("elastic_net", "lasso", "ridge")
+MODELS: tuple[str, ...] = ("elastic_net", "lasso", "ridge", "bayesian_horseshoe")
 
 #: Elastic-net mixing values tried by the inner cross-validation.
 _ENET_L1_RATIOS = (0.1, 0.5, 0.9)
@@ -61,13 +61,14 @@ def build_estimator(
     inner_splits: int = 3,
     random_state: int | None = 0,
     max_iter: int = 2000,
+    model_options: Mapping[str, Any] | None = None,
 ) -> BaseEstimator:
     """The tuned estimator for ``model`` and ``task`` (hyper-parameters chosen by inner CV).
 
     Parameters
     ----------
-    model : {"elastic_net", "lasso", "ridge"}
-        Penalty.
+    model : {"elastic_net", "lasso", "ridge", "bayesian_horseshoe"}
+        Penalty, or the regularised-horseshoe Bayesian model (PyMC; no inner tuning needed).
     task : {"binary", "multiclass", "continuous"}
         Kind of target.
     inner_splits : int
@@ -76,12 +77,16 @@ def build_estimator(
         Seed of the inner splitter's shuffling.
     max_iter : int
         Iteration limit of the solver.
+    model_options : mapping, optional
+        Extra keyword arguments of the estimator (for ``"bayesian_horseshoe"``: ``draws``,
+        ``tune``, ``chains``, ``target_accept``, ``expected_nonzero``, ...).
 
     Returns
     -------
     sklearn estimator
         ``LogisticRegressionCV`` for class targets; ``ElasticNetCV``, ``LassoCV`` or ``RidgeCV``
-        for continuous ones.
+        for continuous ones; ``HorseshoeClassifier`` / ``HorseshoeRegressor`` for the Bayesian
+        model.
 
     Examples
     --------
@@ -90,6 +95,18 @@ def build_estimator(
     """
     if model not in MODELS:
         raise ModelError(f"model={model!r} is not available; expected one of {list(MODELS)}")
+    options = dict(model_options or {})
+    if model == "bayesian_horseshoe":
+        from radiocausal.predict._horseshoe import HorseshoeClassifier, HorseshoeRegressor
+
+        options.setdefault("random_state", random_state)
+        cls = HorseshoeRegressor if task == "continuous" else HorseshoeClassifier
+        try:
+            return cls(**options)
+        except TypeError as exc:
+            raise ModelError(f"model_options={options!r} do not fit {cls.__name__}: {exc}") from exc
+    if options:
+        raise ModelError(f"model_options are only used by 'bayesian_horseshoe', got {options!r} for {model!r}")
     if task in ("binary", "multiclass"):
         inner = StratifiedKFold(n_splits=inner_splits, shuffle=True, random_state=random_state)
         l1 = {"elastic_net": _ENET_L1_RATIOS, "lasso": (1.0,), "ridge": (0.0,)}[model]

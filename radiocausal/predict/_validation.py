@@ -559,6 +559,7 @@ def cross_validate(
     harmonize: bool = False,
     harmonize_covariates: Sequence[str] = (),
     max_iter: int = 2000,
+    model_options: dict[str, Any] | None = None,
     level: float = 0.95,
 ) -> CrossValidationResult:
     """Nested, stratified, repeated cross-validation of a penalised model (patients as the unit).
@@ -569,9 +570,13 @@ def cross_validate(
         Imaging features, one row per patient (the index); numeric columns.
     target : pandas.Series
         Genomic status on the same index: binary, multi-class or continuous.
-    model : {"elastic_net", "lasso", "ridge"}
+    model : {"elastic_net", "lasso", "ridge", "bayesian_horseshoe"}
         Penalty; its strength (and the elastic-net mixing) is tuned by an inner stratified
         ``inner_splits``-fold cross-validation inside each outer training part.
+        ``"bayesian_horseshoe"`` is a regularised-horseshoe logistic / multinomial / linear
+        model sampled with PyMC in each outer training part (no tuning loop: the global
+        shrinkage is learnt from the training data); predictions are posterior-mean
+        probabilities.  It takes seconds per fold, so use few repeats.
     covariates : pandas.DataFrame, optional
         Clinical covariates on the same index (e.g. the adjustment set a DAG names).  When
         given, the model uses imaging + covariates and a clinical-only baseline is fitted on
@@ -604,6 +609,9 @@ def cross_validate(
         columns of ``covariates`` whose effects it preserves.
     max_iter : int
         Solver iteration limit.
+    model_options : dict, optional
+        Sampler / prior settings of ``"bayesian_horseshoe"`` (``draws``, ``tune``, ``chains``,
+        ``target_accept``, ``expected_nonzero``, ``slab_scale``, ``credible_level``).
     level : float
         Coverage of the confidence intervals.
 
@@ -626,10 +634,6 @@ def cross_validate(
     >>> res.predictions.shape
     (80,)
     """
-    if model == "bayesian_horseshoe":
-        raise ModelError(
-            "model='bayesian_horseshoe' is not implemented yet; use 'elastic_net', 'lasso' or 'ridge'"
-        )
     if model not in MODELS:
         raise ModelError(f"model={model!r} is not available; expected one of {list(MODELS)}")
     for name, value, low in (("n_splits", n_splits, 2), ("n_repeats", n_repeats, 1),
@@ -713,7 +717,7 @@ def cross_validate(
     n_train = np.mean([len(tr) for tr, _ in splits])
 
     estimator = build_estimator(model, task, inner_splits=inner_splits, random_state=random_state,
-                                max_iter=max_iter)
+                                max_iter=max_iter, model_options=model_options)
     harmonizer = None
     X = X_img.copy()
     if cov is not None:

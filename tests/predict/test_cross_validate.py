@@ -180,8 +180,10 @@ def test_leave_one_site_out(simulate_cohort):
 # --- input errors -------------------------------------------------------------------------------
 def test_errors(simulate_cohort):
     X, y = simulate_cohort(n=40, p=4, n_signal=1, seed=14)
-    with pytest.raises(ModelError, match="bayesian_horseshoe"):
-        cross_validate(X, y, model="bayesian_horseshoe")
+    with pytest.raises(ModelError, match="model_options"):
+        cross_validate(X, y, model="ridge", model_options={"draws": 10})
+    with pytest.raises(ModelError, match="model_options"):
+        cross_validate(X, y, model="bayesian_horseshoe", model_options={"n_samples": 10})
     with pytest.raises(ModelError, match="svm"):
         cross_validate(X, y, model="svm")
     with pytest.raises(DataError, match="duplicated patient ids"):
