@@ -176,28 +176,27 @@ def find_collider_paths(
     return out
 
 
+def _directed_reach(adj: Adjacency, start: Iterable[str], avoid: Collection[str]) -> set[str]:
+    """Nodes reachable from ``start`` along ``adj`` in one or more steps, never entering ``avoid``."""
+    seen: set[str] = set()
+    stack = list(start)
+    while stack:
+        v = stack.pop()
+        for u in adj[v]:
+            if u not in avoid and u not in seen:
+                seen.add(u)
+                stack.append(u)
+    return seen
+
+
 def proper_causal_nodes(parents: Adjacency, children: Adjacency, xs: set[str], ys: set[str]) -> set[str]:
     """Nodes on proper causal paths from ``xs`` to ``ys``, excluding ``xs`` (Perković's cn(X, Y)).
 
     That is ``(De_{G with edges into X removed}(X) minus X)`` intersected with
     ``An_{G with edges out of X removed}(Y)``.
     """
-    down: set[str] = set()
-    stack = list(xs)
-    while stack:
-        v = stack.pop()
-        for c in children[v]:
-            if c not in xs and c not in down:
-                down.add(c)
-                stack.append(c)
-    up = set(ys) - xs
-    stack = list(up)
-    while stack:
-        v = stack.pop()
-        for p in parents[v]:
-            if p not in xs and p not in up:
-                up.add(p)
-                stack.append(p)
+    down = _directed_reach(children, xs, avoid=xs)
+    up = _directed_reach(parents, set(ys) - xs, avoid=xs) | (set(ys) - xs)
     return down & up
 
 
