@@ -58,7 +58,8 @@ def extract(
         Index the result by IBSI tag (``cm_joint_max_3D_avg``, diagnostics included) or by
         pyradiomics' output name (``original_glcm_MaximumProbability``).  pyradiomics names
         follow pyradiomics' conventions (PCA with N, kurtosis not in excess, GLCM and GLRLM
-        averaged over directions, 3D, or 2.5D when the settings have no 3D).
+        averaged over directions unless ``aggregations=("comb",)``, 3D, or 2.5D =
+        pyradiomics' ``force2D`` when the settings have no 3D).
     label : int
         Mask value of the ROI.
 
@@ -448,9 +449,12 @@ def _pyradiomics_features(crop: _Crop, s: ExtractionSettings) -> dict[str, float
     for cname, cls in _PYRAD_CLASSES.items():
         if _FAMILY_OF_CLASS[cname] not in s.families:
             continue
+        kw: dict[str, Any] = {}
+        if cname in ("glcm", "glrlm") and s.aggregations == ("comb",):
+            kw["weightingNorm"] = "no_weighting"  # pyradiomics' merged-direction matrices
         vals = prad.compute(
             cls, list(pc[cname]), crop.levels, crop.int, crop.spacing, crop.levels, crop.n_levels,
-            force2D=force2d,
+            force2D=force2d, **kw,
         )
         out.update({naming.pyradiomics_name(cname, k): v for k, v in vals.items()})
     return out

@@ -144,8 +144,8 @@ def discretise(
     * fixed bin number ``N``: ``floor(N (x - min) / (max - min)) + 1``, the maximum in bin ``N``;
     * fixed bin size ``w``, IBSI edges: ``floor((x - x_0) / w) + 1`` with ``x_0`` the lower
       re-segmentation bound when finite, otherwise the ROI minimum;
-    * fixed bin size, pyradiomics edges: :func:`radiomics.imageoperations.getBinEdges`
-      (multiples of ``w``, renumbered from 1);
+    * ``bin_edges="pyradiomics"``: :func:`radiomics.imageoperations.getBinEdges` (fixed bin
+      size: multiples of ``w``, renumbered from 1; fixed bin number: ``numpy.histogram`` edges);
     * ``"none"``: values must already be integers >= 1.
 
     The number of levels is ``N`` for a fixed bin number and the highest level otherwise.
@@ -160,6 +160,12 @@ def discretise(
     values = np.asarray(values, dtype=float)
     if values.size == 0:
         raise RoiTooSmallError("cannot discretise an empty ROI (no voxel left after re-segmentation)")
+    if settings.discretisation == "fixed_bin_number" and settings.bin_edges == "pyradiomics":
+        from radiomics import imageoperations
+
+        edges = imageoperations.getBinEdges(values, binCount=int(settings.bin_number))  # type: ignore[arg-type]
+        levels = np.digitize(values, edges).astype(int)
+        return levels, int(levels.max())
     if settings.discretisation == "fixed_bin_number":
         n = int(settings.bin_number)  # type: ignore[arg-type]
         lo, hi = float(values.min()), float(values.max())

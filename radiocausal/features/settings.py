@@ -132,7 +132,8 @@ class ExtractionSettings:
         Number of bins for ``"fixed_bin_number"``.
     bin_edges : {"ibsi", "pyradiomics"}
         Fixed-bin-size edges: IBSI starts at the lower re-segmentation bound (or the ROI
-        minimum); pyradiomics uses multiples of the bin width and renumbers from 1.
+        minimum); pyradiomics uses multiples of the bin width and renumbers from 1.  With a
+        fixed bin number, "pyradiomics" uses pyradiomics' ``numpy.histogram`` edges.
     ivh_discretisation : {"same", "none", "fixed_bin_size", "fixed_bin_number"}
         Intensity-volume histogram: reuse the texture grey levels (``"same"``), use the
         intensities on a 1-unit grid (``"none"``), or discretise separately.
