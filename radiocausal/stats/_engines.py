@@ -337,8 +337,9 @@ def logistic_block(X, G, A, budget: int, *, max_iter: int = 50, tol: float = 1e-
     conv = np.zeros((p, q), dtype=bool)
     separated = np.zeros((p, q), dtype=bool)
     attempted = np.zeros((p, q), dtype=bool)
-    kernel(XS, Y, np.ascontiguousarray(A.T, dtype=float), B0, okx, oky, int(max_iter), float(tol),
-           SEPARATION_ETA, est, var, conv, separated, attempted)
+    kernel(_writable(XS, float), _writable(Y, float), _writable(A.T, float), _writable(B0, float),
+           _writable(okx, bool), _writable(oky, bool), int(max_iter), float(tol), SEPARATION_ETA,
+           est, var, conv, separated, attempted)
     ok = conv & (var > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(ok, est / sd_safe[:, None], np.nan)
@@ -347,6 +348,11 @@ def logistic_block(X, G, A, budget: int, *, max_iter: int = 50, tol: float = 1e-
     pv = 2.0 * special.ndtr(-np.abs(z))
     return {"estimate": estimate, "se": se, "statistic": z, "p_value": pv, "converged": conv,
             "separated": separated, "attempted": attempted}
+
+
+def _writable(a: np.ndarray, dtype=None) -> np.ndarray:
+    """C-contiguous, writable array (one numba signature: pandas may hand out read-only views)."""
+    return np.require(a, dtype=dtype, requirements=["C", "W"])
 
 
 def _null_logistic(Y: np.ndarray, A: np.ndarray, oky: np.ndarray, max_iter: int = 30) -> np.ndarray:
@@ -392,3 +398,246 @@ def _batched_solve(H: np.ndarray, rhs: np.ndarray) -> np.ndarray:
             except np.linalg.LinAlgError:
                 pass
         return out
+
+
+_ORDINAL_KERNEL = None
+
+
+def _ordinal_kernel():
+    """Compile (once, cached) the per-pair proportional-odds Newton kernel."""
+    global _ORDINAL_KERNEL
+    if _ORDINAL_KERNEL is not None:
+        return _ORDINAL_KERNEL
+    import numba
+
+    @numba.njit(cache=True, inline="always")
+    def _cdf(v):  # pragma: no cover
+        if v >= 0:
+            return 1.0 / (1.0 + np.exp(-v))
+        e = np.exp(v)
+        return e / (1.0 + e)
+
+    @numba.njit(cache=True)
+    def _loglik(x, ZT, y, beta, K, kZ):  # pragma: no cover
+        n = x.size
+        ll = 0.0
+        for s in range(n):
+            eta = beta[0] * x[s]
+            for a in range(kZ):
+                eta += beta[1 + a] * ZT[a, s]
+            k = y[s]
+            up = _cdf(beta[1 + kZ + k] - eta) if k < K - 1 else 1.0
+            lo = _cdf(beta[1 + kZ + k - 1] - eta) if k > 0 else 0.0
+            pr = up - lo
+            if not (pr > 0.0):
+                return -np.inf
+            ll += np.log(pr)
+        return ll
+
+    @numba.njit(cache=True)
+    def kernel(XS, Y, K, ZT, theta0, okx, oky, max_iter, tol, sep_eta, est, var, conv, sep, attempted):  # pragma: no cover
+        p, n = XS.shape
+        q = Y.shape[0]
+        kZ = ZT.shape[0]
+        for t in range(p * q):
+            i = t // q
+            j = t % q
+            if not (okx[i] and oky[j]):
+                continue
+            attempted[i, j] = True
+            Kj = K[j]
+            d = 1 + kZ + Kj - 1
+            x = XS[i]
+            y = Y[j]
+            beta = np.zeros(d)
+            for k in range(Kj - 1):
+                beta[1 + kZ + k] = theta0[j, k]
+            H = np.zeros((d, d))
+            L = np.zeros((d, d))
+            g = np.zeros(d)
+            row = np.zeros(1 + kZ)
+            delta = np.zeros(d)
+            e0 = np.zeros(d)
+            trial = np.zeros(d)
+            converged = False
+            max_eta = 0.0
+            v00 = np.nan
+            ll = _loglik(x, ZT, y, beta, Kj, kZ)
+            for _ in range(max_iter):
+                H[:, :] = 0.0
+                g[:] = 0.0
+                max_eta = 0.0
+                for s in range(n):
+                    row[0] = x[s]
+                    eta = beta[0] * x[s]
+                    for a in range(kZ):
+                        row[1 + a] = ZT[a, s]
+                        eta += beta[1 + a] * ZT[a, s]
+                    k = y[s]
+                    iu = 1 + kZ + k  # index of theta_k (upper threshold)
+                    il = iu - 1  # index of theta_{k-1}
+                    has_up = k < Kj - 1
+                    has_lo = k > 0
+                    fa = 0.0
+                    fpa = 0.0
+                    Fa = 1.0
+                    if has_up:
+                        va = beta[iu] - eta
+                        max_eta = max(max_eta, abs(va))
+                        Fa = _cdf(va)
+                        fa = Fa * (1.0 - Fa)
+                        fpa = fa * (1.0 - 2.0 * Fa)
+                    fb = 0.0
+                    fpb = 0.0
+                    Fb = 0.0
+                    if has_lo:
+                        vb = beta[il] - eta
+                        max_eta = max(max_eta, abs(vb))
+                        Fb = _cdf(vb)
+                        fb = Fb * (1.0 - Fb)
+                        fpb = fb * (1.0 - 2.0 * Fb)
+                    pr = Fa - Fb
+                    if pr < 1e-300:
+                        pr = 1e-300
+                    ua = fa / pr
+                    ub = fb / pr
+                    ge = -(ua - ub)  # dl/deta
+                    hee = (fpa - fpb) / pr - (ua - ub) * (ua - ub)  # d2l/deta2
+                    # score and observed information (negative Hessian) over [beta_x, gamma..., theta...]
+                    for a in range(1 + kZ):
+                        g[a] += ge * row[a]
+                        for c in range(a + 1):
+                            H[a, c] -= hee * row[a] * row[c]
+                    if has_up:
+                        g[iu] += ua
+                        H[iu, iu] -= fpa / pr - ua * ua
+                        hue = -fpa / pr + ua * (ua - ub)  # d2l/dtheta_k deta
+                        for a in range(1 + kZ):
+                            H[iu, a] -= hue * row[a]
+                    if has_lo:
+                        g[il] -= ub
+                        H[il, il] -= -fpb / pr - ub * ub
+                        hle = fpb / pr - ub * (ua - ub)
+                        for a in range(1 + kZ):
+                            H[il, a] -= hle * row[a]
+                    if has_up and has_lo:
+                        H[iu, il] -= ua * ub
+                # Cholesky of the information (lower triangle as filled: row index >= column index)
+                pd_ok = True
+                for a in range(d):
+                    acc = H[a, a]
+                    for c in range(a):
+                        acc -= L[a, c] * L[a, c]
+                    if not (acc > 0.0):
+                        pd_ok = False
+                        break
+                    L[a, a] = np.sqrt(acc)
+                    for b in range(a + 1, d):
+                        acc2 = H[b, a]
+                        for c in range(a):
+                            acc2 -= L[b, c] * L[a, c]
+                        L[b, a] = acc2 / L[a, a]
+                if not pd_ok:
+                    break
+                for a in range(d):
+                    acc = g[a]
+                    for c in range(a):
+                        acc -= L[a, c] * delta[c]
+                    delta[a] = acc / L[a, a]
+                for a in range(d - 1, -1, -1):
+                    acc = delta[a]
+                    for c in range(a + 1, d):
+                        acc -= L[c, a] * delta[c]
+                    delta[a] = acc / L[a, a]
+                v = 0.0
+                for a in range(d):
+                    acc = 1.0 if a == 0 else 0.0
+                    for c in range(a):
+                        acc -= L[a, c] * e0[c]
+                    e0[a] = acc / L[a, a]
+                    v += e0[a] * e0[a]
+                v00 = v
+                # step halving keeps the thresholds ordered and the likelihood from decreasing
+                step_scale = 1.0
+                new_ll = -np.inf
+                for _h in range(40):
+                    for a in range(d):
+                        trial[a] = beta[a] + step_scale * delta[a]
+                    new_ll = _loglik(x, ZT, y, trial, Kj, kZ)
+                    if new_ll >= ll - 1e-10 * (1.0 + abs(ll)):
+                        break
+                    step_scale *= 0.5
+                if new_ll < ll - 1e-10 * (1.0 + abs(ll)):
+                    break  # no step improves the likelihood: leave unconverged
+                step = 0.0
+                scale = 0.0
+                for a in range(d):
+                    step = max(step, abs(trial[a] - beta[a]))
+                    scale = max(scale, abs(beta[a]))
+                    beta[a] = trial[a]
+                ll = new_ll
+                if step <= tol * (1.0 + scale):
+                    converged = True
+                    break
+            separated = (not converged) and max_eta > sep_eta
+            sep[i, j] = separated
+            conv[i, j] = converged and not separated
+            if converged and not separated:
+                est[i, j] = beta[0]
+                var[i, j] = v00
+
+    _ORDINAL_KERNEL = kernel
+    return kernel
+
+
+def ordinal_block(X, G, A, budget: int, *, max_iter: int = 50, tol: float = 1e-10) -> dict[str, np.ndarray]:
+    """Proportional-odds (ordinal logistic) regression ``G[:, j] ~ X[:, i] + covariates``, every pair.
+
+    ``P(G <= k) = expit(theta_k - beta * x - gamma . z)`` with one threshold per observed level of
+    the gene (levels are the sorted distinct values; unobserved levels are skipped).  ``estimate``
+    is ``beta``, the log cumulative odds ratio of a *higher* level per unit of the feature, with
+    Wald SE, z and p as ``statsmodels`` ``OrderedModel(distr="logit")`` reports them.  Newton's
+    method with step halving, started at the covariate-free thresholds; flags as in
+    :func:`logistic_block`.
+    """
+    n, p = X.shape
+    q = G.shape[1]
+    kernel = _ordinal_kernel()
+    mean = X.mean(axis=0)
+    sd = X.std(axis=0)
+    sd_safe = np.where(sd > 0, sd, 1.0)
+    XS = np.ascontiguousarray(((X - mean) / sd_safe).T)
+    Q, _ = orthonormal_basis(A)
+    xr = _residualise(XS.T, Q)
+    okx = _ok_columns(np.sum(xr * xr, axis=0), XS.T) & (sd > 0)
+    # covariates without the intercept column (the thresholds take its place), centred
+    Z = A[:, 1:] - A[:, 1:].mean(axis=0)
+    ZT = np.ascontiguousarray(Z.T, dtype=float)
+    Y = np.empty((q, n), dtype=np.int64)
+    K = np.empty(q, dtype=np.int64)
+    for j in range(q):  # per gene (not per pair): relabel the observed levels 0..K-1
+        levels, inv = np.unique(G[:, j], return_inverse=True)
+        Y[j] = inv
+        K[j] = levels.size
+    kmax = int(K.max(initial=1))
+    theta0 = np.zeros((q, max(kmax - 1, 1)))
+    for j in range(q):
+        cum = np.cumsum(np.bincount(Y[j], minlength=K[j]))[:-1] / n
+        theta0[j, : K[j] - 1] = special.logit(cum)
+    oky = K >= 2
+    est = np.full((p, q), np.nan)
+    var = np.full((p, q), np.nan)
+    conv = np.zeros((p, q), dtype=bool)
+    separated = np.zeros((p, q), dtype=bool)
+    attempted = np.zeros((p, q), dtype=bool)
+    kernel(_writable(XS, float), _writable(Y, np.int64), _writable(K, np.int64), _writable(ZT, float),
+           _writable(theta0, float), _writable(okx, bool), _writable(oky, bool), int(max_iter), float(tol),
+           SEPARATION_ETA, est, var, conv, separated, attempted)
+    ok = conv & (var > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        estimate = np.where(ok, est / sd_safe[:, None], np.nan)
+        se = np.where(ok, np.sqrt(np.where(ok, var, np.nan)) / sd_safe[:, None], np.nan)
+        z = estimate / se
+    pv = 2.0 * special.ndtr(-np.abs(z))
+    return {"estimate": estimate, "se": se, "statistic": z, "p_value": pv, "converged": conv,
+            "separated": separated, "attempted": attempted}

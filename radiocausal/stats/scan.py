@@ -18,13 +18,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["association_scan", "SCAN_TESTS"]
 
-SCAN_TESTS = ("linear", "logistic", "spearman", "wilcoxon")
+SCAN_TESTS = ("linear", "logistic", "spearman", "wilcoxon", "ordinal")
+#: most distinct levels a genomic column may have for test="ordinal"
+MAX_ORDINAL_LEVELS = 20
 _ENGINES = {
     "linear": _engines.linear_block,
     "logistic": _engines.logistic_block,
     "spearman": _engines.spearman_block,
     "wilcoxon": _engines.wilcoxon_block,
+    "ordinal": _engines.ordinal_block,
 }
+_NEWTON_TESTS = ("logistic", "ordinal")
 _BINARY_TESTS = ("logistic", "wilcoxon")
 
 
@@ -59,10 +63,11 @@ def _ordinal_codes(df: pd.DataFrame, test: str) -> pd.DataFrame:
     ordered = [c for c, t in df.dtypes.items() if isinstance(t, pd.CategoricalDtype) and t.ordered]
     if not ordered:
         return df
-    if test not in ("spearman", "linear"):
+    if test not in ("spearman", "linear", "ordinal"):
         raise DataError(
             f"genomics column(s) {ordered[:5]} are ordered categories (e.g. copy-number states): use "
-            f"test='spearman' (rank trend test) or 'linear' (linear trend), not {test!r}"
+            f"test='ordinal' (proportional odds), 'spearman' (rank trend test) or 'linear' (linear trend), "
+            f"not {test!r}"
         )
     out = df.copy()
     for c in ordered:
@@ -220,7 +225,7 @@ def _dag_groups(
 def association_scan(
     features: pd.DataFrame,
     genomics: pd.DataFrame,
-    test: Literal["linear", "logistic", "spearman", "wilcoxon"] = "linear",
+    test: Literal["linear", "logistic", "spearman", "wilcoxon", "ordinal"] = "linear",
     covariates: pd.DataFrame | None = None,
     *,
     adjust: CausalDAG | None = None,
@@ -247,7 +252,7 @@ def association_scan(
         categorical columns (copy-number states from
         :func:`radiocausal.genomics.copy_number_categories`) enter ``"spearman"`` (a rank trend
         test across the ordered states) and ``"linear"`` (a linear trend) as their codes.
-    test : {"linear", "logistic", "spearman", "wilcoxon"}
+    test : {"linear", "logistic", "spearman", "wilcoxon", "ordinal"}
         ``"linear"``: OLS ``gene ~ 1 + feature + covariates`` (covariates removed by projection on
         their QR basis; exact t-test with ``n - k - 2`` df for ``k`` covariate columns); ``estimate``
         is the slope.  Its t and p-value are the same with the roles of feature and gene swapped.
@@ -258,6 +263,9 @@ def association_scan(
         covariates when given), t-test with ``n - k - 2`` df.  ``"wilcoxon"``: rank-sum test of the
         feature between mutated and wild-type patients (normal approximation with tie and
         continuity correction); ``estimate`` is ``U / (n1 n0)`` (0.5 under the null); no covariates.
+        ``"ordinal"``: proportional-odds logistic regression of an ordered genomic variable (copy-number
+        states, grade) on the feature and covariates, vectorised Newton like ``"logistic"``;
+        ``estimate`` is the log cumulative odds ratio of a higher level per unit of the feature.
     covariates : DataFrame, optional
         Adjustment covariates on the same patients; text/categorical columns are one-hot encoded.
         All are used for every pair, unless ``adjust`` is given.
@@ -374,12 +382,20 @@ def association_scan(
             )
     X = np.ascontiguousarray(feats.to_numpy(dtype=float))
     G = np.ascontiguousarray(gen.to_numpy(dtype=float))
+    if test == "ordinal":
+        n_levels = gen.nunique()
+        many = n_levels[n_levels > MAX_ORDINAL_LEVELS]
+        if len(many):
+            raise DataError(
+                f"test='ordinal' needs ordered levels (at most {MAX_ORDINAL_LEVELS}); genomics column(s) "
+                f"{many.index[:5].tolist()} have {many.iloc[:5].tolist()} distinct values (use 'linear' or 'spearman')"
+            )
     _warn_constant(X, feats.columns, "features")
     _warn_constant(G, gen.columns, "genomics")
     p, q = X.shape[1], G.shape[1]
     budget = int(max_chunk_mb * 2**20 / 8)
     engine = _ENGINES[test]
-    kwargs = {"max_iter": max_iter} if test == "logistic" else {}
+    kwargs = {"max_iter": max_iter} if test in _NEWTON_TESTS else {}
 
     if adjust is None:
         A = _design(cov, n)
@@ -389,7 +405,7 @@ def association_scan(
     else:
         groups = _dag_groups(adjust, list(feats.columns), list(gen.columns), cov, dag_nodes, dag_exposure)
         res = {k: np.full((p, q), np.nan) for k in ("estimate", "se", "statistic", "p_value")}
-        if test == "logistic":
+        if test in _NEWTON_TESTS:
             res["converged"] = np.zeros((p, q), dtype=bool)
             res["separated"] = np.zeros((p, q), dtype=bool)
             res["attempted"] = np.zeros((p, q), dtype=bool)
@@ -412,7 +428,7 @@ def association_scan(
             set_codes[fi, gj] = set_names.index(label)
         set_labels = pd.Categorical.from_codes(set_codes.ravel(), categories=set_names)
 
-    if test == "logistic":
+    if test in _NEWTON_TESTS:
         _warn_logistic(res)
     pvals = res["p_value"]
     if q_by is None:
@@ -430,7 +446,7 @@ def association_scan(
         "p_value": pvals.ravel(),
         "q_value": qvals.ravel(),
     }
-    if test == "logistic":
+    if test in _NEWTON_TESTS:
         data["converged"] = res["converged"].ravel()
         data["separated"] = res["separated"].ravel()
     if set_labels is not None:
