@@ -16,7 +16,8 @@ The exposure/outcome pair is drawn from the same generator:
   that common ancestor opens a back-door path, so the empty set is *not* a valid adjustment set.
 
 Candidates are tried in a seeded random order; if no non-child descendant works, children are
-allowed.  Generation is fully determined by ``(n, profile, seed)`` and independent of
+allowed; if the graph has no confounded pair at all (small sparse graphs), a new graph is drawn
+from the same random stream.  Generation is fully determined by ``(n, profile, seed)`` and independent of
 ``PYTHONHASHSEED``.
 
 Examples
@@ -74,7 +75,46 @@ def _reach(adj: list[list[int]], start: int, skip: int | None = None) -> set[int
     return seen
 
 
-def random_dag(n: int, profile: str = "sparse", seed: int = 0, *, max_tries: int = 2000) -> RandomDAG:
+def _draw(rng: np.random.Generator, n: int, d: float) -> tuple[list[list[int]], list[list[int]], list[str]]:
+    p = min(1.0, d / (n - 1))
+    parents: list[list[int]] = [[] for _ in range(n)]
+    children: list[list[int]] = [[] for _ in range(n)]
+    for j in range(1, n):
+        k = int(rng.binomial(j, p))
+        if k:
+            for i in sorted(int(v) for v in rng.choice(j, size=k, replace=False)):
+                parents[j].append(i)
+                children[i].append(j)
+    labels = [f"v{int(k)}" for k in rng.permutation(n)]
+    return parents, children, labels
+
+
+def _choose_pair(
+    rng: np.random.Generator, parents: list[list[int]], children: list[list[int]], n: int, max_tries: int
+) -> tuple[int, int] | None:
+    lo, hi = n // 4, max(n // 4 + 1, (3 * n) // 4)
+    candidates = [v for v in range(lo, hi) if parents[v] and children[v]]
+    order = [int(i) for i in rng.permutation(len(candidates))]
+    fallback: tuple[int, int] | None = None
+    for t in order[:max_tries]:
+        x = candidates[t]
+        an_x = _reach(parents, x) - {x}
+        de_x = sorted(_reach(children, x) - {x})
+        kids = set(children[x])
+        for i in rng.permutation(len(de_x)):
+            y = de_x[int(i)]
+            if not (an_x & _reach(parents, y, skip=x)):
+                continue
+            if y not in kids:
+                return (x, y)
+            if fallback is None:
+                fallback = (x, y)
+    return fallback
+
+
+def random_dag(
+    n: int, profile: str = "sparse", seed: int = 0, *, max_tries: int = 2000, redraws: int = 50
+) -> RandomDAG:
     """Draw a random DAG of ``n`` nodes in ``profile`` (see :data:`PROFILES`) with a confounded pair.
 
     Parameters
@@ -86,57 +126,29 @@ def random_dag(n: int, profile: str = "sparse", seed: int = 0, *, max_tries: int
     seed : int
         Seed; the graph is a pure function of ``(n, profile, seed)``.
     max_tries : int
-        Exposure candidates tried before giving up.
+        Exposure candidates tried per graph.
+    redraws : int
+        Graphs drawn (from the same seeded stream) until one has a confounded pair; small
+        sparse graphs sometimes have none.
 
     Raises
     ------
     ValueError
-        Bad arguments, or no confounded exposure/outcome pair with a causal path was found
-        (very sparse small graphs); try another seed.
+        Bad arguments, or no graph out of ``redraws`` had a confounded pair with a causal path.
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}")
     if not isinstance(n, int) or n < 4:
         raise ValueError(f"n must be an integer >= 4, got {n!r}")
     rng = np.random.default_rng([int(seed), n, sorted(PROFILES).index(profile)])
-    d = PROFILES[profile]
-    p = min(1.0, d / (n - 1))
-    parents: list[list[int]] = [[] for _ in range(n)]
-    children: list[list[int]] = [[] for _ in range(n)]
-    for j in range(1, n):
-        k = int(rng.binomial(j, p))
-        if k:
-            for i in sorted(int(v) for v in rng.choice(j, size=k, replace=False)):
-                parents[j].append(i)
-                children[i].append(j)
-    labels = [f"v{int(k)}" for k in rng.permutation(n)]
-
-    lo, hi = n // 4, max(n // 4 + 1, (3 * n) // 4)
-    candidates = [v for v in range(lo, hi) if parents[v] and children[v]]
-    order = [int(i) for i in rng.permutation(len(candidates))]
-    chosen: tuple[int, int] | None = None
-    fallback: tuple[int, int] | None = None
-    for t in order[:max_tries]:
-        x = candidates[t]
-        an_x = _reach(parents, x) - {x}
-        de_x = sorted(_reach(children, x) - {x})
-        ys = [de_x[int(i)] for i in rng.permutation(len(de_x))]
-        kids = set(children[x])
-        for y in ys:
-            an_y_avoid_x = _reach(parents, y, skip=x)
-            if not (an_x & an_y_avoid_x):
-                continue
-            if y not in kids:
-                chosen = (x, y)
-                break
-            if fallback is None:
-                fallback = (x, y)
+    for _ in range(redraws):
+        parents, children, labels = _draw(rng, n, PROFILES[profile])
+        chosen = _choose_pair(rng, parents, children, n, max_tries)
         if chosen is not None:
             break
-    chosen = chosen or fallback
-    if chosen is None:
+    else:
         raise ValueError(
-            f"no confounded exposure/outcome pair with a causal path in the {profile} DAG with n={n}, seed={seed}"
+            f"no confounded exposure/outcome pair with a causal path in {redraws} {profile} DAGs with n={n}, seed={seed}"
         )
     edges = tuple((labels[i], labels[j]) for j in range(n) for i in parents[j])
     return RandomDAG(
