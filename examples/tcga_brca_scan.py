@@ -13,8 +13,8 @@ What it does:
    TCGA patient id, reporting who is missing on which side;
 2. scans every phenotype against every molecular variable with the test its type calls for:
    binary (ER+, PR+, HER2 IHC 3+, each PAM50 subtype against the rest) with the Wilcoxon rank-sum
-   test, continuous and ordinal (ROR-P score, proliferation, 21-gene score, ROR-P group, HER2 IHC
-   score) with Spearman's rho;
+   test, continuous (ROR-P score, proliferation, 21-gene score) with Spearman's rho, ordinal
+   (ROR-P group low/med/high, HER2 IHC score 0-3+) by proportional-odds regression;
 3. controls the false discovery rate (Benjamini-Hochberg) over the whole family of tests, prints the
    top associations, and re-tests the binary ones by logistic regression adjusted for age.
 
@@ -61,13 +61,15 @@ def molecular_tables(gen: pd.DataFrame):
     binary["HER2 IHC 3+"] = (gen["HER2_status"].astype(str) == "3+").astype(float)
     for subtype in sorted(gen["Pam50.Call"].unique()):
         binary[f"PAM50 {subtype}"] = (gen["Pam50.Call"] == subtype).astype(float)
+    continuous = pd.DataFrame(index=gen.index)
+    continuous["ROR-P score"] = gen["ROR_P"]
+    continuous["proliferation (UNC)"] = gen["UNC_Prolif"]
+    continuous["21-gene RS score"] = gen["GHI_RS Score"]
     ordinal = pd.DataFrame(index=gen.index)
-    ordinal["ROR-P score"] = gen["ROR_P"]
-    ordinal["proliferation (UNC)"] = gen["UNC_Prolif"]
-    ordinal["21-gene RS score"] = gen["GHI_RS Score"]
-    ordinal["ROR-P group"] = gen["ROR-P Group"].map({"low": 0, "med": 1, "high": 2}).astype(float)
-    ordinal["HER2 IHC score"] = gen["HER2_status"].astype(str).str.rstrip("+").astype(float)
-    return binary, ordinal
+    ordinal["ROR-P group"] = pd.Categorical(gen["ROR-P Group"], categories=["low", "med", "high"], ordered=True)
+    ordinal["HER2 IHC score"] = pd.Categorical(gen["HER2_status"].astype(str), categories=["0", "1+", "2+", "3+"],
+                                               ordered=True)
+    return binary, continuous, ordinal
 
 
 def main(argv=None) -> int:
@@ -84,13 +86,16 @@ def main(argv=None) -> int:
     joined, feature_cols = load(folder)
     print(joined)
     feats = joined.imaging[feature_cols]
-    binary, ordinal = molecular_tables(joined.genomics)
-    print(f"{feats.shape[1]} MRI phenotypes x {binary.shape[1]} binary + {ordinal.shape[1]} continuous/ordinal "
-          f"molecular variables on {len(feats)} patients\n")
+    binary, continuous, ordinal = molecular_tables(joined.genomics)
+    print(f"{feats.shape[1]} MRI phenotypes x {binary.shape[1]} binary + {continuous.shape[1]} continuous + "
+          f"{ordinal.shape[1]} ordinal molecular variables on {len(feats)} patients\n")
 
     wil = association_scan(feats, binary, test="wilcoxon").assign(test="wilcoxon (AUC)")
-    spe = association_scan(feats, ordinal, test="spearman").assign(test="spearman (rho)")
-    family = pd.concat([wil, spe], ignore_index=True)
+    spe = association_scan(feats, continuous, test="spearman").assign(test="spearman (rho)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # separated fits are flagged in the table
+        ordi = association_scan(feats, ordinal, test="ordinal").assign(test="ordinal (log cOR)")
+    family = pd.concat([wil, spe, ordi.drop(columns=["converged", "separated"])], ignore_index=True)
     for col in ("feature", "gene"):
         family[col] = family[col].astype(str)
     family["q_family"] = adjust_pvalues(family["p_value"], "bh")
