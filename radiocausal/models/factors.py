@@ -221,6 +221,11 @@ class _View:
     center: np.ndarray  # D (gaussian standardisation)
     scale: np.ndarray  # D
 
+    def __post_init__(self) -> None:
+        self.my = self.mask * self.y  # N × D, masked data
+        self.sum_my2 = np.sum(self.my * self.y, axis=0)  # D
+        self.n_obs = self.mask.sum(axis=0)  # D
+
 
 @dataclass
 class _ViewState:
@@ -568,26 +573,43 @@ class LatentFactorModel:
         return t, v.mask * (v.y - 0.5)
 
     def _update_view(self, v: _View, vs: _ViewState, state: _FitState, x: np.ndarray, xx: np.ndarray, ezz: np.ndarray) -> float:
-        """One sweep of the view's updates; returns the view's ELBO contribution (likelihood + KLs)."""
+        """One sweep of the view's updates; returns the view's ELBO contribution (likelihood + KLs).
+
+        Every sum over patients is a matrix product of the (weighted) mask with small per-patient
+        moment matrices, so no patients × features temporaries are formed for Gaussian views.
+        """
         n, k = state.ez.shape
         d = v.y.shape[1]
         p = x.shape[1]
-        t, ty = self._weights(v, vs)
+        xz = (x[:, :, None] * state.ez[:, None, :]).reshape(n, p * k)
+        moments = np.hstack([xx, xz, ezz])  # N × (P² + PK + K²)
+        data_moments = np.hstack([x, state.ez])  # N × (P + K)
+        if v.likelihood == "gaussian":
+            m_all = v.mask.T @ moments  # unweighted, reused by the noise update
+            y_all = v.my.T @ data_moments
+            tau = vs.e_tau[:, None]
+            t_all, ty_all = tau * m_all, tau * y_all
+        else:
+            t, ty = self._weights(v, vs)
+            t_all = t.T @ moments
+            ty_all = ty.T @ data_moments
+        txx = t_all[:, : p * p].reshape(d, p, p)
+        txz = t_all[:, p * p : p * p + p * k].reshape(d, p, k)
+        tzz = t_all[:, p * p + p * k :].reshape(d, k, k)
+        tyx, tyz = ty_all[:, :p], ty_all[:, p:]
         # q(beta_d)
-        zw = state.ez @ vs.ew.T
-        prec_b = _BETA0 * np.eye(p)[None] + (t.T @ xx).reshape(d, p, p)
-        rhs_b = (ty - t * zw).T @ x
+        prec_b = _BETA0 * np.eye(p)[None] + txx
+        rhs_b = tyx - np.einsum("dpk,dk->dp", txz, vs.ew)
         vs.sb, vs.logdet_sb = _batched_inv_logdet(prec_b)
         vs.eb = np.einsum("dij,dj->di", vs.sb, rhs_b)
-        off = x @ vs.eb.T
         # q(w_d)
         # (restricted to the factors switched on in this view; the others have w = 0 exactly)
         on = np.flatnonzero(vs.on)
         prior_w = vs.e_alpha[None, on] * vs.e_lam[:, on]  # D × K_on
-        prec_w = (t.T @ ezz).reshape(d, k, k)[:, on][:, :, on]
+        prec_w = tzz[:, on][:, :, on].copy()
         ion = np.arange(len(on))
         prec_w[:, ion, ion] += prior_w
-        rhs_w = (ty - t * off).T @ state.ez[:, on]
+        rhs_w = (tyz - np.einsum("dpk,dp->dk", txz, vs.eb))[:, on]
         sw_on, vs.logdet_sw = _batched_inv_logdet(prec_w)
         vs.sw = np.zeros((d, k, k))
         vs.sw[:, on[:, None], on[None, :]] = sw_on
@@ -601,18 +623,25 @@ class LatentFactorModel:
         vs.b_lam = nu / 2 + 0.5 * vs.e_alpha[None, :] * ew2
         vs.a_alpha = _A0 + 0.5 * d * np.ones(k)
         vs.b_alpha = _B0 + 0.5 * (vs.e_lam * ew2).sum(0)
-        # E[psi] and E[psi^2]
-        eww = vs.eww()
-        zw = state.ez @ vs.ew.T
-        e_psi = off + zw
-        e_psi2 = off**2 + xx @ vs.sb.reshape(d, p * p).T + 2 * off * zw + ezz @ eww.T
         # noise / JJ bound and likelihood term
+        eww = vs.eww()
         if v.likelihood == "gaussian":
-            sq = v.mask * (v.y**2 - 2 * v.y * e_psi + e_psi2)
-            n_obs = v.mask.sum(0)
+            # sum over observed n of E[(y - psi)^2], expanded into the moment statistics
+            mxx = m_all[:, : p * p]
+            mxz = m_all[:, p * p : p * p + p * k].reshape(d, p, k)
+            mzz = m_all[:, p * p + p * k :]
+            ebb = (vs.sb + vs.eb[:, :, None] * vs.eb[:, None, :]).reshape(d, p * p)
+            sq = (
+                v.sum_my2
+                - 2.0 * (np.sum(y_all[:, :p] * vs.eb, 1) + np.sum(y_all[:, p:] * vs.ew, 1))
+                + np.sum(mxx * ebb, 1)
+                + 2.0 * np.einsum("dp,dpk,dk->d", vs.eb, mxz, vs.ew)
+                + np.sum(mzz * eww, 1)
+            )
+            n_obs = v.n_obs
             if self.noise == "feature":
                 vs.a_tau = _A0 + 0.5 * n_obs
-                vs.b_tau = _B0 + 0.5 * sq.sum(0)
+                vs.b_tau = _B0 + 0.5 * sq
                 kl_tau = _gamma_kl(vs.a_tau, vs.b_tau, _A0, _B0)
             else:
                 a = _A0 + 0.5 * n_obs.sum()
@@ -621,8 +650,12 @@ class LatentFactorModel:
                 vs.b_tau = np.full(d, b)
                 kl_tau = _gamma_kl(a, b, _A0, _B0)
             e_log_tau = digamma(vs.a_tau) - np.log(vs.b_tau)
-            loglik = float(np.sum(0.5 * n_obs * (e_log_tau - np.log(2 * np.pi)) - 0.5 * vs.e_tau * sq.sum(0)))
+            loglik = float(np.sum(0.5 * n_obs * (e_log_tau - np.log(2 * np.pi)) - 0.5 * vs.e_tau * sq))
         else:
+            off = x @ vs.eb.T
+            zw = state.ez @ vs.ew.T
+            e_psi = off + zw
+            e_psi2 = off**2 + xx @ vs.sb.reshape(d, p * p).T + 2 * off * zw + ezz @ eww.T
             vs.xi = np.sqrt(np.maximum(e_psi2, 1e-12))
             loglik = float(np.sum(v.mask * (log_expit(vs.xi) + (v.y - 0.5) * e_psi - vs.xi / 2)))
             kl_tau = 0.0
@@ -645,11 +678,21 @@ class LatentFactorModel:
         n, k = state.ez.shape
         prec = np.broadcast_to(np.eye(k), (n, k, k)).copy()
         rhs = np.zeros((n, k))
+        p = x.shape[1]
         for v in data:
             vs = state.views[v.name]
-            t, ty = self._weights(v, vs)
-            prec += (t @ vs.eww()).reshape(n, k, k)
-            rhs += (ty - t * (x @ vs.eb.T)) @ vs.ew
+            bw = (vs.eb[:, :, None] * vs.ew[:, None, :]).reshape(-1, p * k)  # D × PK
+            right = np.hstack([vs.eww(), bw])
+            if v.likelihood == "gaussian":
+                tau = vs.e_tau[:, None]
+                left = v.mask @ (tau * right)
+                rhs += v.my @ (tau * vs.ew)
+            else:
+                t, ty = self._weights(v, vs)
+                left = t @ right
+                rhs += ty @ vs.ew
+            prec += left[:, : k * k].reshape(n, k, k)
+            rhs -= np.einsum("np,npk->nk", x, left[:, k * k :].reshape(n, p, k))
         state.sz, state.logdet_sz = _batched_inv_logdet(prec)
         state.ez = np.einsum("nij,nj->ni", state.sz, rhs)
 
@@ -710,6 +753,8 @@ class LatentFactorModel:
         elbo: list[float] = []
         converged = False
         since_prune = 0
+        since_check = 0
+        prev_r2: np.ndarray | None = None
         for it in range(int(self.max_iter)):
             self._update_z(data, state, x)
             ezz = state.ezz()
@@ -721,13 +766,18 @@ class LatentFactorModel:
             change = np.inf
             if len(elbo) >= 2 and np.isfinite(elbo[-2]):
                 change = (elbo[-1] - elbo[-2]) / max(abs(elbo[-2]), 1.0)
-            if self.prune_threshold > 0 and since_prune >= 5 and change < _PRUNE_TOL:
-                # only once the fit has nearly settled, so that slowly emerging factors survive
-                # switch off (factor, view) cells that explain almost nothing (ARD alone only
-                # shrinks them slowly), then drop factors switched off in every view
+            since_check += 1
+            if self.prune_threshold > 0 and since_check >= 5 and change < _PRUNE_TOL:
+                # Switch off (factor, view) cells that explain almost nothing (ARD alone only
+                # shrinks them slowly), then drop factors switched off in every view.  Only once
+                # the fit has nearly settled, and only cells whose share is not growing since the
+                # previous check, so that slowly emerging factors survive.
+                since_check = 0
                 r2 = self._r2_point(data, state, x)
+                growing = r2 > prev_r2 + 1e-6 if prev_r2 is not None else np.ones_like(r2, dtype=bool)
+                prev_r2 = r2
                 on = np.column_stack([state.views[v.name].on for v in data])
-                new_on = on & (r2 >= self.prune_threshold)
+                new_on = on & ((r2 >= self.prune_threshold) | growing)
                 alive = new_on.any(axis=1)
                 if not alive.any():
                     best_k = int(np.argmax(r2.max(axis=1)))
@@ -738,6 +788,7 @@ class LatentFactorModel:
                         state.views[v.name].on = new_on[:, j].copy()
                     if not alive.all():
                         self._prune(data, state, x, alive)
+                        prev_r2 = prev_r2[alive]
                     since_prune = 0
                     elbo.append(np.nan)  # marks a change of model
                     continue
@@ -813,21 +864,28 @@ class LatentFactorModel:
         return self
 
     def _canonicalise(self) -> None:
-        """Order factors by decreasing mean variance explained; sign so loadings have positive skew."""
+        """Order factors by decreasing mean variance explained, sign them so loadings have positive
+        skew and scale them to unit mean second moment (loadings scaled inversely)."""
         st = self._state
         r2 = self._r2_point(self._data, st, self._x)
         order = np.argsort(-r2.mean(axis=1), kind="stable")
         skew = sum((st.views[v.name].ew ** 3).sum(0) for v in self._data)
         signs = np.where(skew[order] < 0, -1.0, 1.0)
-        flip = np.diag(signs)
-        st.ez = st.ez[:, order] * signs
-        st.sz = flip @ st.sz[:, order][:, :, order] @ flip
+        # scale convention: every factor has mean second moment 1 over the fitted patients (the
+        # scale of z against w is only pinned by the priors, and ARD pulls it slightly above 1)
+        idx = np.arange(st.ez.shape[1])
+        second = np.mean(st.ez**2 + st.sz[:, idx, idx], axis=0)[order]
+        scale = 1.0 / np.sqrt(second)
+        zmap = np.diag(signs * scale)
+        wmap = np.diag(signs / scale)
+        st.ez = st.ez[:, order] * (signs * scale)
+        st.sz = zmap @ st.sz[:, order][:, :, order] @ zmap
         for v in self._data:
             vs = st.views[v.name]
-            vs.ew = vs.ew[:, order] * signs
-            vs.sw = flip @ vs.sw[:, order][:, :, order] @ flip
+            vs.ew = vs.ew[:, order] * (signs / scale)
+            vs.sw = wmap @ vs.sw[:, order][:, :, order] @ wmap
             vs.a_alpha = vs.a_alpha[order]
-            vs.b_alpha = vs.b_alpha[order]
+            vs.b_alpha = vs.b_alpha[order] / scale**2
             vs.b_lam = vs.b_lam[:, order]
             vs.on = vs.on[order]
         self.n_factors_ = st.ez.shape[1]
