@@ -98,10 +98,55 @@ def extract(
 
 def compute_features(pre: PreprocessedRoi, settings: ExtractionSettings, names: str = "ibsi") -> dict[str, float]:
     """Feature values of a pre-processed ROI, keyed by IBSI tag or pyradiomics name."""
-    crop = _Crop(pre)
-    if names == "pyradiomics":
-        return _pyradiomics_features(crop, settings)
-    return _ibsi_features(crop, settings)
+    out: dict[str, float] = {}
+    if "original" in settings.image_types:
+        crop = _Crop(pre)
+        out.update(_pyradiomics_features(crop, settings) if names == "pyradiomics" else _ibsi_features(crop, settings))
+    for image_type, fpre, fsettings in _filtered(pre, settings):
+        crop = _Crop(fpre)
+        if names == "pyradiomics":
+            out.update(_pyradiomics_features(crop, fsettings, image_type=image_type))
+        else:
+            out.update({f"{image_type}_{k}": v for k, v in _ibsi_features(crop, fsettings).items()})
+    return out
+
+
+_FILTERED_FAMILIES = ("statistics", "intensity_histogram", "glcm", "glrlm", "glszm", "gldzm", "ngtdm", "ngldm")
+
+
+def _filtered(pre: PreprocessedRoi, s: ExtractionSettings) -> list[tuple[str, PreprocessedRoi, ExtractionSettings]]:
+    """pyradiomics' LoG and wavelet images of the pre-processed image, discretised on the ROI."""
+    if not any(t in s.image_types for t in ("log", "wavelet")):
+        return []
+    import SimpleITK as sitk
+    from radiomics import imageoperations
+
+    mask = sitk.GetImageFromArray(pre.morph_mask.astype(np.uint8))
+    mask.CopyInformation(pre.image)
+    images: list[tuple[Any, str]] = []
+    if "log" in s.image_types:
+        got = [(im, name) for im, name, _ in imageoperations.getLoGImage(pre.image, mask, sigma=list(s.log_sigma))]
+        if len(got) != len(s.log_sigma):
+            raise DataError(
+                f"log_sigma={s.log_sigma}: some LoG images could not be computed (the image must be larger "
+                "than sigma/spacing + 1 voxels along every axis)"
+            )
+        images += got
+    if "wavelet" in s.image_types:
+        images += [(im, name) for im, name, _ in imageoperations.getWaveletImage(pre.image, mask, wavelet=s.wavelet)]
+    fs = dataclasses.replace(
+        s, resegment_range=None, families=tuple(f for f in s.families if f in _FILTERED_FAMILIES) or ("statistics",)
+    )
+    out = []
+    for im, name in images:
+        arr = sitk.GetArrayFromImage(im).astype(np.float64)
+        lv, n_levels = discretise(arr[pre.int_mask], fs)
+        levels = np.zeros(arr.shape, dtype=np.int64)
+        levels[pre.int_mask] = lv
+        fimg = sitk.GetImageFromArray(arr)
+        fimg.CopyInformation(pre.image)
+        out.append((name, PreprocessedRoi(fimg, pre.morph_mask, pre.int_mask, levels, n_levels, {}), fs))
+    return out
 
 
 class _Crop:
@@ -426,7 +471,7 @@ _PYRAD_CLASSES = {
 _FAMILY_OF_CLASS = {"glcm": "glcm", "glrlm": "glrlm", "glszm": "glszm", "gldm": "ngldm", "ngtdm": "ngtdm"}
 
 
-def _pyradiomics_features(crop: _Crop, s: ExtractionSettings) -> dict[str, float]:
+def _pyradiomics_features(crop: _Crop, s: ExtractionSettings, image_type: str = "original") -> dict[str, float]:
     if "3D" in s.dimensions:
         force2d = False
     elif "2.5D" in s.dimensions:
@@ -439,13 +484,13 @@ def _pyradiomics_features(crop: _Crop, s: ExtractionSettings) -> dict[str, float
     pc = naming.PYRADIOMICS_CLASSES
     if "morphology" in s.families:
         vals = prad.compute(prad.Shape, list(pc["shape"]), crop.image, crop.morph, crop.spacing)
-        out.update({naming.pyradiomics_name("shape", k): v for k, v in vals.items()})
+        out.update({naming.pyradiomics_name("shape", k, image_type): v for k, v in vals.items()})
     if "statistics" in s.families:
         vals = prad.compute(
             prad.FirstOrder, list(pc["firstorder"]), crop.image, crop.int, crop.spacing,
             crop.levels, crop.n_levels, voxelArrayShift=s.intensity_shift,
         )
-        out.update({naming.pyradiomics_name("firstorder", k): v for k, v in vals.items()})
+        out.update({naming.pyradiomics_name("firstorder", k, image_type): v for k, v in vals.items()})
     for cname, cls in _PYRAD_CLASSES.items():
         if _FAMILY_OF_CLASS[cname] not in s.families:
             continue
@@ -456,5 +501,5 @@ def _pyradiomics_features(crop: _Crop, s: ExtractionSettings) -> dict[str, float
             cls, list(pc[cname]), crop.levels, crop.int, crop.spacing, crop.levels, crop.n_levels,
             force2D=force2d, **kw,
         )
-        out.update({naming.pyradiomics_name(cname, k): v for k, v in vals.items()})
+        out.update({naming.pyradiomics_name(cname, k, image_type): v for k, v in vals.items()})
     return out

@@ -59,6 +59,7 @@ DISCRETISATIONS = ("fixed_bin_size", "fixed_bin_number", "none")
 BIN_EDGES = ("ibsi", "pyradiomics")
 IVH_DISCRETISATIONS = ("same", "none", "fixed_bin_size", "fixed_bin_number")
 DIMENSIONS = ("2D", "2.5D", "3D")
+IMAGE_TYPES = ("original", "log", "wavelet")
 AGGREGATIONS = ("avg", "comb")
 FAMILIES = (
     "diagnostics",
@@ -147,6 +148,16 @@ class ExtractionSettings:
         For GLCM and GLRLM: average features over directions and/or merge matrices.
     families : tuple of str
         Feature families to compute, drawn from :data:`FAMILIES`.
+    image_types : tuple of {"original", "log", "wavelet"}
+        Images to compute features on: the pre-processed image and/or pyradiomics' filtered
+        images (Laplacian of Gaussian per ``log_sigma``; undecimated wavelet ``wavelet``).
+        Filtered images get intensity, histogram and texture features, named
+        ``<image type>_<tag>`` (IBSI) or ``<image type>_<class>_<feature>`` (pyradiomics), and
+        are discretised from their ROI minimum (re-segmentation bounds do not apply).
+    log_sigma : tuple of float
+        LoG widths in mm (required when "log" is requested).
+    wavelet : str
+        PyWavelets wavelet name for "wavelet" images.
     intensity_shift : float
         pyradiomics' ``voxelArrayShift``: added to intensities by the pyradiomics-named
         ``Energy``, ``TotalEnergy`` and ``RootMeanSquared`` only (IBSI's values are unshifted).
@@ -174,6 +185,9 @@ class ExtractionSettings:
     dimensions: tuple[str, ...] = ("3D",)
     aggregations: tuple[str, ...] = ("avg", "comb")
     families: tuple[str, ...] = field(default=FAMILIES)
+    image_types: tuple[str, ...] = ("original",)
+    log_sigma: tuple[float, ...] = ()
+    wavelet: str = "coif1"
     intensity_shift: float = 0.0
     min_voxels: int = 1
     geometry_tolerance: float = 1e-3
@@ -258,6 +272,22 @@ class ExtractionSettings:
         set_("dimensions", _as_tuple("dimensions", self.dimensions, DIMENSIONS))
         set_("aggregations", _as_tuple("aggregations", self.aggregations, AGGREGATIONS))
         set_("families", _as_tuple("families", self.families, FAMILIES))
+        set_("image_types", _as_tuple("image_types", self.image_types, IMAGE_TYPES))
+        if isinstance(self.log_sigma, (str, bytes)) or not hasattr(self.log_sigma, "__iter__"):
+            raise SettingsError(f"log_sigma={self.log_sigma!r}: expected a sequence of positive numbers (mm)")
+        set_("log_sigma", tuple(_number("log_sigma", v, positive=True) for v in self.log_sigma))
+        if ("log" in self.image_types) != bool(self.log_sigma):
+            raise SettingsError(
+                f"log_sigma={self.log_sigma!r} with image_types={self.image_types!r}: expected sigma values "
+                "exactly when 'log' images are requested"
+            )
+        if not isinstance(self.wavelet, str):
+            raise SettingsError(f"wavelet={self.wavelet!r}: expected a PyWavelets wavelet name")
+        if "wavelet" in self.image_types:
+            import pywt
+
+            if self.wavelet not in pywt.wavelist(kind="discrete"):
+                raise SettingsError(f"wavelet={self.wavelet!r}: expected a discrete PyWavelets wavelet, e.g. 'coif1'")
         set_("intensity_shift", _number("intensity_shift", self.intensity_shift))
         if isinstance(self.min_voxels, bool) or not isinstance(self.min_voxels, int) or self.min_voxels < 1:
             raise SettingsError(f"min_voxels={self.min_voxels!r}: expected an integer >= 1")

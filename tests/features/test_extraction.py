@@ -118,3 +118,32 @@ def test_bad_arguments(blob):
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_filtered_images_match_pyradiomics(shared_data):
+    from radiomics import featureextractor
+
+    folder = shared_data / "pyradiomics"
+    img, msk = str(folder / "breast1_image.nrrd"), str(folder / "breast1_label.nrrd")
+    ext = featureextractor.RadiomicsFeatureExtractor(binWidth=25)
+    ext.enableImageTypes(Original={}, LoG={"sigma": [1.0, 2.0]}, Wavelet={})
+    ref = {k: float(v) for k, v in ext.execute(img, msk).items() if not k.startswith("diagnostics")}
+    s = get_settings("pyradiomics").replace(image_types=("original", "log", "wavelet"), log_sigma=(1.0, 2.0))
+    x = extract(img, msk, settings=s, names="pyradiomics")
+    assert set(x.index) == set(ref) and len(ref) > 1000
+    for k, v in ref.items():
+        assert x[k] == pytest.approx(v, rel=1e-9, abs=1e-12), k
+    ibsi = extract(img, msk, settings=get_settings("ibsi-C").replace(image_types=("log",), log_sigma=(2.0,)))
+    assert "log-sigma-2-0-mm-3D_stat_mean" in ibsi.index and "log-sigma-2-0-mm-3D_cm_joint_max_3D_avg" in ibsi.index
+    assert not any(k.startswith("morph_") or "_morph_" in k for k in ibsi.index)
+
+
+def test_filter_settings_are_checked():
+    with pytest.raises(SettingsError, match="log_sigma"):
+        ExtractionSettings(image_types=("original", "log"))
+    with pytest.raises(SettingsError, match="log_sigma"):
+        ExtractionSettings(log_sigma=(1.0,))
+    with pytest.raises(SettingsError, match="wavelet='nope'"):
+        ExtractionSettings(image_types=("wavelet",), wavelet="nope")
+    with pytest.raises(SettingsError, match="image_types"):
+        ExtractionSettings(image_types=("gabor",))
