@@ -274,7 +274,12 @@ class CrossValidationResult:
             values = np.empty(n_permutations)
             for i in range(n_permutations):
                 y_perm = _shuffle(spec.y, spec.groups, rng)
-                scores, *_ = _run_folds(spec.pipeline, spec.X, y_perm, folds, spec.task, spec.n_classes)
+                with warnings.catch_warnings():
+                    # the folds were stratified on the real labels; shuffled rare classes may be
+                    # thin in some inner folds, which is part of the null distribution
+                    warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+                    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+                    scores, *_ = _run_folds(spec.pipeline, spec.X, y_perm, folds, spec.task, spec.n_classes)
                 values[i] = np.nanmean([s[self.metric] for s in scores])
             self._permutations[key] = values
         return self._permutations[key]
