@@ -114,3 +114,28 @@ def test_docstring_examples():
 
     result = doctest.testmod(batch_mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_cli_glue(cases, tmp_path):
+    import argparse
+    import io
+
+    from radiocausal.errors import RadiocausalError
+    from radiocausal.features._cli import add_extract_arguments, run_extract
+
+    parser = add_extract_arguments(argparse.ArgumentParser(prog="radiocausal extract"))
+    settings = tmp_path / "s.json"
+    settings.write_text(json.dumps(SETTINGS))
+    args = parser.parse_args([str(cases / "manifest.csv"), "--settings", str(settings), "--out", str(tmp_path / "o"),
+                              "--jobs", "1", "--no-progress"])
+    buf = io.StringIO()
+    assert run_extract(args, stdout=buf) == 1  # the 'broken' case fails
+    text = buf.getvalue()
+    assert "6 (5 ok, 1 failed; 6 computed now)" in text and "broken" in text and "nowhere.nrrd" in text
+    ok = cases / "ok.csv"
+    read_manifest(cases / "manifest.csv").iloc[:2].to_csv(ok, index=False)
+    args = parser.parse_args([str(ok), "--settings", str(settings), "--out", str(tmp_path / "o"), "--no-progress"])
+    assert run_extract(args, stdout=io.StringIO()) == 0
+    bad = parser.parse_args([str(ok), "--settings", "ibsi-Q", "--out", str(tmp_path / "o")])
+    with pytest.raises(RadiocausalError, match="unknown preset"):
+        run_extract(bad, stdout=io.StringIO())
