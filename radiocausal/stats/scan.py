@@ -342,6 +342,8 @@ def association_scan(
         raise DataError(f"q_by must be None, 'gene' or 'feature', got {q_by!r}")
     if str(q_method).lower() not in PVALUE_METHODS + ("fdr_bh", "fdr_by"):
         raise DataError(f"q_method must be one of {PVALUE_METHODS}, got {q_method!r}")
+    if not (isinstance(max_iter, (int, np.integer)) and max_iter > 0):
+        raise DataError(f"max_iter must be a positive integer, got {max_iter!r}")
     if not (isinstance(max_chunk_mb, (int, float)) and max_chunk_mb > 0):
         raise DataError(f"max_chunk_mb must be a positive number, got {max_chunk_mb!r}")
     if adjust is not None:

@@ -54,6 +54,10 @@ def test_duplicates_and_types(tables):
         association_scan(txt, gen)
     with pytest.raises(DataError, match="test must be one of"):
         association_scan(feats, gen, test="anova")
+    with pytest.raises(DataError, match="max_iter"):
+        association_scan(feats, gen, max_iter=0)
+    with pytest.raises(DataError, match="q_by"):
+        association_scan(feats, gen, q_by="pair")
 
 
 def test_constant_columns_warn_and_give_nan(tables):
