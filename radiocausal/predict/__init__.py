@@ -23,6 +23,7 @@ from radiocausal.predict._validation import (
     corrected_t_interval,
     cross_validate,
 )
+from radiocausal.predict.multiblock import MultiblockResult, RegularizedCCA, cross_decompose
 
 __all__ = [
     "cross_validate",
@@ -34,4 +35,7 @@ __all__ = [
     "HorseshoeClassifier",
     "HorseshoeRegressor",
     "neg_log_loss",
+    "cross_decompose",
+    "RegularizedCCA",
+    "MultiblockResult",
 ]
