@@ -14,7 +14,7 @@ Examples
 
 from radiocausal.genomics.copy_number import CN_DTYPE, CN_LEVELS, DEFAULT_CN_THRESHOLDS, copy_number_categories
 from radiocausal.genomics.expression import filter_low_expression, filter_low_variance, log2_1p, to_cpm, to_tpm
-from radiocausal.genomics.join import PatientJoin, join_by_patient, tcga_patient_id
+from radiocausal.genomics.join import PatientJoin, join_by_patient, tcga_patient_id, tcga_sample_type
 from radiocausal.genomics.mutations import (
     FUNCTIONAL_VARIANT_CLASSES,
     NONFUNCTIONAL_VARIANT_CLASSES,
@@ -36,5 +36,6 @@ __all__ = [
     "DEFAULT_CN_THRESHOLDS",
     "join_by_patient",
     "tcga_patient_id",
+    "tcga_sample_type",
     "PatientJoin",
 ]

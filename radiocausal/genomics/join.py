@@ -9,9 +9,24 @@ import pandas as pd
 
 from radiocausal.errors import DataError
 
-__all__ = ["tcga_patient_id", "join_by_patient", "PatientJoin"]
+__all__ = ["tcga_patient_id", "tcga_sample_type", "join_by_patient", "PatientJoin"]
 
 _TCGA = re.compile(r"^(TCGA-[A-Z0-9]{2}-[A-Z0-9]{4})(-.*)?$")
+_SAMPLE_TYPE = re.compile(r"^TCGA-[A-Z0-9]{2}-[A-Z0-9]{4}-(\d{2})")
+
+
+def tcga_sample_type(barcode: str) -> str | None:
+    """The two-digit sample type of a TCGA barcode (``"01"`` primary tumour, ``"11"`` solid normal,
+    ...), or None for a patient-level barcode.
+
+    Examples
+    --------
+    >>> tcga_sample_type("TCGA-AO-A03M-01A-11R"), tcga_sample_type("TCGA-AO-A03M")
+    ('01', None)
+    """
+    tcga_patient_id(barcode)  # validates
+    m = _SAMPLE_TYPE.match(barcode.strip().upper())
+    return m.group(1) if m else None
 
 
 def tcga_patient_id(barcode: str) -> str:
@@ -66,7 +81,9 @@ class PatientJoin:
         return "\n".join(lines)
 
 
-def _patient_index(table: pd.DataFrame, id_col: str | None, name: str, tcga: bool) -> pd.DataFrame:
+def _patient_index(
+    table: pd.DataFrame, id_col: str | None, name: str, tcga: bool, sample_types: tuple[str, ...] | None
+) -> pd.DataFrame:
     if not isinstance(table, pd.DataFrame):
         raise DataError(f"{name} must be a pandas DataFrame, got {type(table).__name__}")
     if id_col is not None:
@@ -81,13 +98,19 @@ def _patient_index(table: pd.DataFrame, id_col: str | None, name: str, tcga: boo
     raw = [str(v) for v in ids]
     patients = [tcga_patient_id(v) for v in raw] if tcga else [v.strip() for v in raw]
     out = table.copy()
+    if tcga and sample_types is not None:
+        types = [tcga_sample_type(v) for v in raw]
+        keep = [t is None or t in sample_types for t in types]
+        out = out.loc[keep]
+        raw = [r for r, k in zip(raw, keep) if k]
+        patients = [pt for pt, k in zip(patients, keep) if k]
     out.index = pd.Index(patients, name="patient")
     if out.index.has_duplicates:
         dup_patients = set(out.index[out.index.duplicated()])
         examples = [f"{r} -> {p}" for r, p in zip(raw, patients) if p in dup_patients][:6]
         raise DataError(
             f"{name} has several rows for the same patient ({len(dup_patients)} patient(s)): {examples}; "
-            "keep one sample per patient (e.g. the primary tumour, sample type 01) before joining"
+            "keep one sample per patient (e.g. sample_types='01' for the primary tumour) before joining"
         )
     return out
 
@@ -99,6 +122,7 @@ def join_by_patient(
     imaging_id: str | None = None,
     genomics_id: str | None = None,
     tcga: bool = True,
+    sample_types: str | tuple[str, ...] | None = None,
 ) -> PatientJoin:
     """Align imaging and genomic tables on patient id and report who is missing on which side.
 
@@ -111,6 +135,10 @@ def join_by_patient(
     tcga : bool
         Ids are TCGA barcodes, truncated to the patient (``TCGA-XX-XXXX``) and upper-cased; a
         non-TCGA id raises :class:`~radiocausal.errors.DataError`.  ``False``: ids used as they are.
+    sample_types : str or tuple of str, optional
+        With TCGA ids, keep only samples of these types (e.g. ``"01"``, primary solid tumour;
+        ``("01", "03")``), which also resolves tumour/normal pairs of one patient; patient-level
+        barcodes are always kept.  Default: keep every row.
 
     Returns
     -------
@@ -133,8 +161,15 @@ def join_by_patient(
     >>> joined.imaging["size"].to_dict()
     {'TCGA-AO-A03M': 3.1}
     """
-    img = _patient_index(imaging, imaging_id, "imaging", tcga)
-    gen = _patient_index(genomics, genomics_id, "genomics", tcga)
+    if isinstance(sample_types, str):
+        sample_types = (sample_types,)
+    if sample_types is not None:
+        sample_types = tuple(sample_types)
+        bad = [t for t in sample_types if not (isinstance(t, str) and re.fullmatch(r"\d{2}", t))]
+        if bad:
+            raise DataError(f"sample_types must be two-digit TCGA sample type codes like '01', got {bad}")
+    img = _patient_index(imaging, imaging_id, "imaging", tcga, sample_types)
+    gen = _patient_index(genomics, genomics_id, "genomics", tcga, sample_types)
     img_set, gen_set = set(img.index), set(gen.index)
     both = [p for p in img.index if p in gen_set]
     only_img = [p for p in img.index if p not in gen_set]

@@ -124,3 +124,16 @@ def test_join_real_tcga_brca_tables(shared_data):
     # the data README: 91 MRI patients, 100 PAM50 patients, 84 overlap
     assert len(j.patients) == 84
     assert len(j.only_imaging) == 91 - 84 and len(j.only_genomics) == 100 - 84
+
+
+def test_join_keeps_chosen_sample_types():
+    from radiocausal.genomics import tcga_sample_type
+
+    assert tcga_sample_type("TCGA-AO-A03M-11A-01D") == "11" and tcga_sample_type("TCGA-AO-A03M") is None
+    img = pd.DataFrame({"size": [1.0, 2.0]}, index=["TCGA-AO-A03M", "TCGA-AO-A03V"])
+    gen = pd.DataFrame({"TP53": [1, 0, 0]}, index=["TCGA-AO-A03M-01A", "TCGA-AO-A03M-11A", "TCGA-AO-A03V-11A"])
+    j = join_by_patient(img, gen, sample_types="01")
+    assert j.patients == ["TCGA-AO-A03M"] and j.genomics["TP53"].tolist() == [1]
+    assert j.only_imaging == ["TCGA-AO-A03V"]  # its only genomic sample is normal tissue
+    with pytest.raises(DataError, match="two-digit"):
+        join_by_patient(img, gen, sample_types="tumour")

@@ -79,3 +79,32 @@ def test_bad_arguments():
         estimate_pi0([0.1], lambda_=1.0)
     with pytest.raises(DataError, match="numeric"):
         adjust_pvalues(["a", "b"])
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+P_ARRAYS = arrays(np.float64, st.integers(1, 60), elements=st.floats(0.0, 1.0, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(P_ARRAYS, st.sampled_from(["bonferroni", "holm", "bh", "by", "storey"]))
+def test_adjusted_properties(p, method):
+    q = adjust_pvalues(p, method)
+    assert q.shape == p.shape
+    assert np.all(q <= 1.0) and np.all(q >= 0.0)
+    if method != "storey":  # q-values are pi0 * BH and may fall below p when pi0 < 1
+        assert np.all(q >= p - 1e-15)  # never below the raw p-value
+    order = np.argsort(p, kind="stable")
+    assert np.all(np.diff(q[order]) >= -1e-15)  # monotone in p
+    # ordering of the methods: Holm <= Bonferroni, BH <= BY, Storey <= BH, BH <= Holm
+    if method == "bh":
+        assert np.all(q <= adjust_pvalues(p, "holm") + 1e-15)
+        assert np.all(q <= adjust_pvalues(p, "by") + 1e-15)
+        assert np.all(adjust_pvalues(p, "storey") <= q + 1e-15)
+    if method == "holm":
+        assert np.all(q <= adjust_pvalues(p, "bonferroni") + 1e-15)
+    # permutation equivariance
+    perm = np.random.default_rng(0).permutation(p.size)
+    np.testing.assert_allclose(adjust_pvalues(p[perm], method), q[perm], rtol=1e-12)
