@@ -225,3 +225,27 @@ def test_corrected_interval_is_wider_than_naive():
     expected = stats.t.ppf(0.975, 9) * np.sqrt((0.1 + 0.25) * scores.var(ddof=1))
     assert (high - low) / 2 == pytest.approx(expected)
     assert np.isnan(corrected_t_interval([0.5], 0.25)[0])
+
+
+def test_reliability_plot_is_saved_as_png(simulate_cohort, tmp_path):
+    X, y = simulate_cohort(n=60, p=4, n_signal=1, effect=2.0, seed=16)
+    res = cross_validate(X, y, model="ridge", n_repeats=1)
+    path = tmp_path / "calibration.png"
+    fig = res.plot_calibration(path, n_bins=5)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(fig.axes[0].lines) == 2  # one repeat + the diagonal
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def test_tcga_brca_er_status_from_mri_phenotypes(shared_data):
+    """Real data: ER status from the 36 TCGA-BRCA MRI phenotypes is predictable above chance."""
+    table = pd.read_csv(shared_data / "tcga_brca" / "tcga_brca_mri_features_clinical_91.csv").set_index("CLID")
+    features = table[[c for c in table.columns if c.endswith(")") and c[c.rindex("(") + 1] in "KETGMS"]]
+    assert features.shape == (91, 36)
+    er = table["ER_status"]
+    res = cross_validate(features, er, model="ridge", n_repeats=1, pos_label="Positive")
+    assert res.classes == ["Negative", "Positive"]
+    assert res.predictions.index.equals(features.index)
+    assert 0.6 < res.auc < 0.95
