@@ -23,6 +23,7 @@ from radiocausal.predict._validation import (
     corrected_t_interval,
     cross_validate,
 )
+from radiocausal.predict.filters import CorrelationFilter, StabilityFilter
 from radiocausal.predict.multiblock import MultiblockResult, RegularizedCCA, cross_decompose
 
 __all__ = [
@@ -38,4 +39,6 @@ __all__ = [
     "cross_decompose",
     "RegularizedCCA",
     "MultiblockResult",
+    "CorrelationFilter",
+    "StabilityFilter",
 ]
