@@ -153,6 +153,8 @@ class LoadedRoi:
         The label of the original mask that defines the ROI.
     image_source, mask_source : str
         File names (or ``<in-memory image>``) for messages and provenance.
+    pixel_id : int
+        SimpleITK pixel type of the image as read (pyradiomics resamples in that type).
     """
 
     image: sitk.Image
@@ -160,6 +162,7 @@ class LoadedRoi:
     label: int
     image_source: str
     mask_source: str
+    pixel_id: int = sitk.sitkFloat64
 
     @property
     def n_voxels(self) -> int:
@@ -254,4 +257,4 @@ def load_image_and_mask(
     out_img.CopyInformation(img)
     out_msk = sitk.GetImageFromArray(roi.astype(np.uint8))
     out_msk.CopyInformation(img)
-    return LoadedRoi(out_img, out_msk, int(label), img_name, msk_name)
+    return LoadedRoi(out_img, out_msk, int(label), img_name, msk_name, img.GetPixelID())

@@ -295,12 +295,28 @@ def preprocess(roi: LoadedRoi, settings: ExtractionSettings) -> PreprocessedRoi:
     m0 = sitk.GetArrayFromImage(mask).astype(bool)
     diag = _image_diagnostics(image, arr0, "init")
     diag.update(_roi_diagnostics(arr0, m0, m0, "init"))
-    if settings.spacing is not None:
+    pyradiomics_types = settings.grid == "pyradiomics" or settings.normalise_scale is not None
+    if pyradiomics_types and roi.pixel_id != sitk.sitkFloat64:
+        image = sitk.Cast(image, roi.pixel_id)  # exact: the values were read in this type
+    if settings.normalise_scale is not None:
+        from radiomics import imageoperations
+
+        image = imageoperations.normalizeImage(image, normalizeScale=settings.normalise_scale)
+    if settings.spacing is not None and settings.grid == "pyradiomics":
+        from radiomics import imageoperations
+
+        image, rmask = imageoperations.resampleImage(
+            image, mask, resampledPixelSpacing=[0.0 if v is None else v for v in settings.spacing],
+            interpolator=_SITK_INTERPOLATORS[settings.interpolator], label=1, padDistance=5,
+        )
+        morph = sitk.GetArrayFromImage(rmask) == 1
+    elif settings.spacing is not None:
         image = resample_ibsi(image, settings.spacing, settings.interpolator)
         fmask = resample_ibsi(sitk.Cast(mask, sitk.sitkFloat64), settings.spacing, settings.mask_interpolator)
         morph = sitk.GetArrayFromImage(fmask) >= settings.mask_threshold
     else:
         morph = m0
+    image = sitk.Cast(image, sitk.sitkFloat64)
     arr = sitk.GetArrayFromImage(image).astype(np.float64)
     if settings.round_intensities:
         arr = np.round(arr)

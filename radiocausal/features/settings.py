@@ -112,6 +112,14 @@ class ExtractionSettings:
     spacing : tuple of 3 (float or None), or None
         Target voxel spacing in mm as (x, y, z); ``None`` means no interpolation and a
         ``None`` entry keeps that axis' spacing (``(2, 2, None)`` = in-plane only).
+    grid : {"ibsi", "pyradiomics"}
+        Interpolation grid: IBSI's, centred on the original grid, with the mask interpolated
+        and thresholded; or pyradiomics' (``imageoperations.resampleImage``: cropped to the ROI
+        bounding box plus 5 voxels, image resampled in its own pixel type, mask by nearest
+        neighbour), to reproduce pyradiomics.
+    normalise_scale : float or None
+        pyradiomics' intensity normalisation, ``scale * (x - mean) / sd`` over the whole image,
+        applied before interpolation (not an IBSI step).
     interpolator : {"nearest", "linear", "cubic"}
         Image interpolator ("cubic" is a cubic B-spline, as ``scipy.ndimage`` order 3).
     mask_interpolator : {"nearest", "linear", "cubic"}
@@ -169,6 +177,8 @@ class ExtractionSettings:
 
     name: str = "custom"
     spacing: tuple[float | None, float | None, float | None] | None = None
+    grid: str = "ibsi"
+    normalise_scale: float | None = None
     interpolator: str = "linear"
     mask_interpolator: str = "linear"
     mask_threshold: float = 0.5
@@ -206,6 +216,9 @@ class ExtractionSettings:
             set_("spacing", sp)
         if self.interpolator not in INTERPOLATORS:
             raise SettingsError(f"interpolator={self.interpolator!r}: expected one of {list(INTERPOLATORS)}")
+        if self.grid not in ("ibsi", "pyradiomics"):
+            raise SettingsError(f"grid={self.grid!r}: expected 'ibsi' or 'pyradiomics'")
+        set_("normalise_scale", _number("normalise_scale", self.normalise_scale, positive=True, allow_none=True))
         if self.mask_interpolator not in INTERPOLATORS:
             raise SettingsError(
                 f"mask_interpolator={self.mask_interpolator!r}: expected one of {list(INTERPOLATORS)}"
