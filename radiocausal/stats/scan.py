@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["association_scan", "SCAN_TESTS"]
 
 SCAN_TESTS = ("linear", "logistic", "spearman", "wilcoxon", "ordinal")
+#: below this many patients in the rarer group of a binary column, a DataWarning is raised
+MIN_EVENTS = 5
 #: most distinct levels a genomic column may have for test="ordinal"
 MAX_ORDINAL_LEVELS = 20
 _ENGINES = {
@@ -381,6 +383,15 @@ def association_scan(
             raise DataError(
                 f"test={test!r} needs binary 0/1 genomic columns (mutation calls); column(s) {nonbin[:5]} "
                 "hold other values (use 'linear' or 'spearman' for continuous profiles)"
+            )
+        events = np.minimum(vals.sum(axis=0), len(vals) - vals.sum(axis=0))
+        rare = gen.columns[(events > 0) & (events < MIN_EVENTS)].tolist()
+        if rare:
+            warnings.warn(
+                f"genomics column(s) {rare[:10]}{' ...' if len(rare) > 10 else ''} have fewer than {MIN_EVENTS} "
+                "patients in the rarer group: their tests have little power and large-sample p-values may be off",
+                DataWarning,
+                stacklevel=2,
             )
     X = np.ascontiguousarray(feats.to_numpy(dtype=float))
     G = np.ascontiguousarray(gen.to_numpy(dtype=float))

@@ -212,3 +212,12 @@ def test_copy_number_states_enter_spearman_as_ordered_codes(tables):
         np.testing.assert_allclose([r.estimate, r.p_value], [sr.statistic, sr.pvalue], rtol=1e-9)
     with pytest.raises(DataError, match="ordered categories"):
         association_scan(feats, states, test="wilcoxon")
+
+
+def test_few_events_warn(tables):
+    feats, gen, _ = tables(n=100, binary=True)
+    gen["rare"] = 0.0
+    gen.iloc[:3, gen.columns.get_loc("rare")] = 1.0
+    with pytest.warns(DataWarning, match=r"\['rare'\] have fewer than 5"):
+        res = association_scan(feats, gen, test="wilcoxon")
+    assert res.loc[res["gene"] == "rare", "p_value"].notna().all()
