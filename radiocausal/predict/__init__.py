@@ -16,6 +16,7 @@ Examples
 True
 """
 
+from radiocausal.predict._dag import dag_inputs
 from radiocausal.predict._horseshoe import HorseshoeClassifier, HorseshoeRegressor
 from radiocausal.predict._models import MODELS, build_estimator, build_pipeline, neg_log_loss
 from radiocausal.predict._validation import (
@@ -41,4 +42,5 @@ __all__ = [
     "MultiblockResult",
     "CorrelationFilter",
     "StabilityFilter",
+    "dag_inputs",
 ]

@@ -46,3 +46,23 @@ def test_filters_run_inside_the_folds(simulate_cohort):
     assert res.selection_frequency.get("feat_000_dup", 0.0) == 0.0
     assert res.selection_frequency.get("feat_005", 0.0) == 0.0
     assert res.selection_frequency["feat_000"] == 1.0
+
+
+def test_dag_names_covariates_and_site(simulate_cohort):
+    from radiocausal.graph import CausalDAG
+    from radiocausal.predict import dag_inputs
+
+    X, y = simulate_cohort(n=60, p=5, n_signal=1, effect=2.0, seed=31)
+    rng = np.random.default_rng(1)
+    clinical = pd.DataFrame({"age": rng.normal(60, 8, 60), "scanner": np.repeat(["GE", "Philips"], 30),
+                             "status": y.to_numpy()}, index=X.index)
+    dag = CausalDAG.from_dagitty(
+        "dag { scanner [batch] ; age [adjusted] ; status [adjusted] ; "
+        "scanner -> texture ; age -> status ; status -> texture }")
+    parts = dag_inputs(dag, clinical, target="status")
+    assert list(parts["covariates"].columns) == ["age"]  # the target is never a covariate
+    assert parts["sites"].equals(clinical["scanner"])
+    res = cross_validate(X, y, model="ridge", n_repeats=1, harmonize=True, **parts)
+    assert res.baseline is not None and res.auc > 0.7
+    with pytest.raises(DataError, match="no column"):
+        dag_inputs(dag, clinical.drop(columns=["age"]), target="status")
