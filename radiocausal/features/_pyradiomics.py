@@ -149,7 +149,10 @@ class GLDZM(glszm.RadiomicsGLSZM):
         max_d = 1
         for g in gray:
             comp, n = ndimage.label((levels == g) & mask, structure=conn)
-            d = np.asarray(ndimage.minimum(dist, comp, index=np.arange(1, n + 1)), dtype=int) if n else np.zeros(0, int)
+            sel = comp > 0
+            d = np.full(n + 1, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(d, comp[sel], dist[sel].astype(np.int64))  # smallest distance per zone
+            d = d[1:]
             rows.append(d)
             if d.size:
                 max_d = max(max_d, int(d.max()))
