@@ -12,9 +12,12 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tcga_brca_scan.py"
 
 
 def test_tcga_brca_example(shared_data, capsys, monkeypatch):
+    from radiocausal.errors import DataWarning
+
     monkeypatch.setattr(sys, "argv", [str(EXAMPLE), str(shared_data / "tcga_brca"), "--top", "5"])
-    with pytest.raises(SystemExit) as stop:
-        runpy.run_path(str(EXAMPLE), run_name="__main__")
+    with pytest.warns(DataWarning, match="PAM50 Normal"):  # only 4 normal-like tumours among the 84
+        with pytest.raises(SystemExit) as stop:
+            runpy.run_path(str(EXAMPLE), run_name="__main__")
     assert stop.value.code == 0
     out = capsys.readouterr().out
     assert "84 patient(s) with both imaging and genomics" in out
