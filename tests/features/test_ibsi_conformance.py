@@ -57,3 +57,15 @@ def test_ct_phantom_interpolation_grid(ct_features):
     e = ct_features("E")
     assert e["morph_mask_vox_count_interp_roi"] == ct_features("D")["morph_mask_vox_count_interp_roi"]
     assert e["mean_int_interp_img"] != ct_features("D")["mean_int_interp_img"]
+
+
+def test_example_script_digital_phantom(shared_data):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "ibsi_phantom_radiomics.py"
+    spec = importlib.util.spec_from_file_location("ibsi_phantom_radiomics", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    row = module.check(shared_data, "ph")
+    assert row["reference values"] == 482 and row["matched"] == 482
