@@ -3,9 +3,11 @@
 Each engine takes one rectangular block of pairs — ``X`` (n × p features), ``G`` (n × q
 genomic columns), ``A`` (n × k design of the covariates *with* the intercept column) — and
 returns a dict of (p × q) arrays ``estimate``, ``se``, ``statistic``, ``p_value`` (plus
-``converged`` and ``separated`` for the logistic engine).  Pairs that cannot be tested
-(constant or collinear columns) get NaN.  Memory is bounded by processing the q genomic columns
-(or, for the logistic engine, the p × q pairs) in chunks of at most ``budget`` array elements.
+``converged``, ``separated`` and ``attempted`` for the Newton engines).  Pairs that cannot be
+tested (constant or collinear columns) get NaN.  The closed-form engines (linear, Spearman,
+Wilcoxon) process the q genomic columns in chunks of at most ``budget`` array elements; the
+Newton engines (logistic, ordinal) fit pair by pair inside a compiled numba kernel, whose working
+memory is O(n) per pair, so they ignore ``budget``.
 """
 
 from __future__ import annotations
