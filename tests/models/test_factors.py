@@ -333,3 +333,29 @@ def test_missing_view_patients_are_kept_and_constant_features_warn():
     assert any(issubclass(w.category, DataWarning) for w in caught)
     assert len(model.factor_scores()) == 50
     assert np.isfinite(model.factor_scores().to_numpy()).all()
+
+
+def test_view_noise_and_restarts_keep_the_best_elbo():
+    views = _small()
+    liks = {"a": "gaussian", "b": "bernoulli"}
+    one = LatentFactorModel(n_factors=2, likelihoods=liks, noise="view").fit(views, random_seed=3)
+    three = LatentFactorModel(n_factors=2, likelihoods=liks, noise="view").fit(views, random_seed=3, n_restarts=3)
+    assert three.elbo_[-1] >= one.elbo_[-1] - 1e-6
+    # a single noise precision for the whole Gaussian view
+    tau = three._state.views["a"].e_tau
+    assert np.allclose(tau, tau[0])
+    with pytest.raises(ModelError, match="noise"):
+        LatentFactorModel(n_factors=2, likelihoods=liks, noise="sample").fit(views, random_seed=0)
+
+
+def test_scores_have_unit_scale_and_transform_handles_partial_views():
+    views = _small()
+    model = LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian", "b": "bernoulli"}).fit(views, random_seed=0)
+    scores, sd = model.factor_scores(), model.factor_scores_sd()
+    assert np.allclose((scores**2 + sd**2).mean(), 1.0)
+    # only mutations for two patients, with a missing value: still projected, with wider sds
+    part = views["b"].iloc[:2].copy()
+    part.iloc[0, 0] = np.nan
+    s_part, sd_part = model.transform({"b": part}, return_sd=True)
+    assert np.isfinite(s_part.to_numpy()).all()
+    assert (sd_part.to_numpy() >= sd.loc[part.index].to_numpy() - 1e-9).all()
