@@ -441,8 +441,11 @@ def association_scan(
             set_codes[fi, gj] = set_names.index(label)
         set_labels = pd.Categorical.from_codes(set_codes.ravel(), categories=set_names)
 
+    expected_nan = (np.ptp(X, axis=0) == 0)[:, None] | (np.ptp(G, axis=0) == 0)[None, :]
     if test in _NEWTON_TESTS:
+        expected_nan = expected_nan | res["separated"] | (res["attempted"] & ~res["converged"])
         _warn_logistic(res)
+    _warn_untestable(np.isnan(res["p_value"]) & ~expected_nan, feats.columns, gen.columns)
     pvals = res["p_value"]
     if q_by is None:
         qvals = adjust_pvalues(pvals.ravel(), q_method).reshape(p, q)
@@ -502,9 +505,29 @@ def _check_df(n: int, k: int, test: str) -> None:
         )
 
 
+def _warn_untestable(extra: np.ndarray, features: pd.Index, genes: pd.Index) -> None:
+    """Warn about pairs left untested for reasons other than constant columns or failed fits."""
+    if not extra.any():
+        return
+    rows = features[extra.all(axis=1)].tolist()
+    cols = genes[extra.all(axis=0)].tolist()
+    detail = []
+    if rows:
+        detail.append(f"feature(s) {rows[:10]}")
+    if cols:
+        detail.append(f"gene(s) {cols[:10]}")
+    warnings.warn(
+        f"{int(extra.sum())} pair(s) could not be tested (NaN results): "
+        + (" and ".join(detail) + " are" if detail else "columns are")
+        + " collinear with the covariates (or have too few distinct values)",
+        DataWarning,
+        stacklevel=3,
+    )
+
+
 def _warn_logistic(res: dict[str, np.ndarray]) -> None:
     sep = int(res["separated"].sum())
-    nonconv = int((res.pop("attempted") & ~res["converged"] & ~res["separated"]).sum())
+    nonconv = int((res["attempted"] & ~res["converged"] & ~res["separated"]).sum())
     if sep:
         warnings.warn(
             f"{sep} pair(s) show (quasi-)complete separation (no convergence, fitted probabilities numerically "
