@@ -68,12 +68,12 @@ def test_no_signal_auc_centres_on_half(simulate_cohort):
 def test_permutation_pvalue_small_with_signal(simulate_cohort):
     X, y = simulate_cohort(n=60, p=10, n_signal=2, effect=2.0, seed=5)
     res = cross_validate(X, y, model="ridge", n_repeats=1)
-    p = res.permutation_pvalue(n_permutations=19)
-    assert p == pytest.approx(1 / 20)
-    scores = res.permutation_scores(n_permutations=19)
-    assert scores.shape == (19,) and abs(scores.mean() - 0.5) < 0.1
+    p = res.permutation_pvalue(n_permutations=9)
+    assert p == pytest.approx(1 / 10)  # the smallest attainable value
+    scores = res.permutation_scores(n_permutations=9)
+    assert scores.shape == (9,) and abs(scores.mean() - 0.5) < 0.12
     # cached: same folds, same permutations, same answer
-    assert res.permutation_pvalue(n_permutations=19) == p
+    assert res.permutation_pvalue(n_permutations=9) == p
 
 
 @pytest.mark.slow
