@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import signal, spatial, special, stats
 
 from radiocausal.errors import DataError
 from radiocausal.features import _pyradiomics as prad
@@ -235,6 +234,8 @@ def _mesh_vertices(mask: np.ndarray, spacing_zyx: np.ndarray) -> np.ndarray:
 
 def _ellipsoid_area_ibsi(a: float, b: float, c: float, terms: int = 20) -> float:
     """Ellipsoid surface area by IBSI's Legendre series (semi-axes a >= b >= c, 20 terms)."""
+    from scipy import special
+
     alpha = np.sqrt(max(0.0, 1 - b**2 / a**2))
     beta = np.sqrt(max(0.0, 1 - c**2 / a**2))
     if alpha * beta == 0:
@@ -274,6 +275,8 @@ def _ibsi_morphology(crop: _Crop, s: ExtractionSettings, out: dict[str, float]) 
             out["morph_vol_dens_aee"] = float(3 * volume / (4 * np.pi * a * b * c))
             ell_area = _ellipsoid_area_ibsi(*sorted((a, b, c), reverse=True))
             out["morph_area_dens_aee"] = float(area / ell_area)
+    from scipy import spatial
+
     verts = _mesh_vertices(crop.morph, spacing_zyx)
     try:
         hull = spatial.ConvexHull(verts)
@@ -295,8 +298,8 @@ def _moments(x: np.ndarray) -> dict[str, float]:
     return {
         "mean": mean,
         "var": float(x.var()),
-        "skew": float(stats.skew(x)) if sd > 0 else 0.0,
-        "kurt": float(stats.kurtosis(x)) if sd > 0 else 0.0,
+        "skew": float(np.mean((x - mean) ** 3) / sd**3) if sd > 0 else 0.0,
+        "kurt": float(np.mean((x - mean) ** 4) / sd**4 - 3.0) if sd > 0 else 0.0,  # excess kurtosis
         "median": med,
         "min": float(x.min()),
         "p10": float(p10),
@@ -389,6 +392,8 @@ def _ibsi_ivh(crop: _Crop, s: ExtractionSettings, out: dict[str, float]) -> None
 
 def _ibsi_local_intensity(crop: _Crop, out: dict[str, float]) -> None:
     """Local and global intensity peak: mean intensity in a 1 cm^3 sphere (IBSI 3.2)."""
+    from scipy import signal
+
     pre = crop.pre
     arr = pre.image_array
     spacing_zyx = np.asarray(pre.spacing[::-1], float)
@@ -413,6 +418,8 @@ def _ibsi_local_intensity(crop: _Crop, out: dict[str, float]) -> None:
 
 def _ibsi_spatial_autocorrelation(crop: _Crop, out: dict[str, float]) -> None:
     """Moran's I and Geary's C with inverse-distance weights, by FFT convolution (exact sums)."""
+    from scipy import signal
+
     mask = crop.int
     n = int(mask.sum())
     if n < 2:

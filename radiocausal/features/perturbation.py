@@ -31,7 +31,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import SimpleITK as sitk
-from scipy import ndimage
 
 from radiocausal.errors import DataError
 from radiocausal.features.extraction import extract
@@ -54,6 +53,8 @@ def estimate_noise(image: sitk.Image) -> float:
     >>> round(estimate_noise(sitk.GetImageFromArray(arr)), 0)
     3.0
     """
+    from scipy import ndimage
+
     arr = sitk.GetArrayFromImage(image).astype(float)
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], float)
     sig = []
@@ -133,6 +134,8 @@ def perturb(
             sitk.SignedMaurerDistanceMap(msk, insideIsPositive=False, squaredDistance=False, useImageSpacing=True)
         )
         if contour:
+            from scipy import ndimage
+
             # smooth field, SD half a voxel: the contour moves by about half a voxel
             field_ = ndimage.gaussian_filter(rng.normal(size=dist.shape), sigma=3.0)
             field_ *= 0.5 * min(img.GetSpacing()) / max(field_.std(), 1e-12)

@@ -29,7 +29,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from radiocausal.errors import DataError
 
@@ -117,6 +116,8 @@ def icc(
     >>> round(float(icc(long, "pid", "session", "x").loc["ICC(1,1)", "icc"]), 3)
     0.989
     """
+    from scipy import stats
+
     if not 0 < confidence < 1:
         raise DataError(f"confidence={confidence!r}: expected a number in (0, 1)")
     y = _matrix(data, subject, rater, value)
@@ -177,6 +178,8 @@ def ccc(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, con
     >>> float(ccc(x, x)["ccc"]), round(float(ccc(x, x + 1)["ccc"]), 4)
     (1.0, 0.9429)
     """
+    from scipy import stats
+
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if x.shape != y.shape or x.ndim != 1 or x.size < 3:
@@ -225,6 +228,8 @@ def repeatability_coefficient(data: np.ndarray | Sequence[Sequence[float]]) -> f
     >>> round(repeatability_coefficient([[10, 12], [20, 22]]), 3)
     3.92
     """
+    from scipy import stats
+
     y = _matrix(data, None, None, None)
     sw = np.sqrt(np.mean(y.var(1, ddof=1)))
     return float(stats.norm.ppf(0.975) * np.sqrt(2) * sw)
