@@ -7,7 +7,7 @@ permutation test against label shuffling.
 Usage::
 
     python examples/virtual_biopsy_tcga_brca.py /work/shared/data/tcga_brca/ [--model elastic_net]
-        [--repeats 5] [--permutations 49] [--plots out_dir]
+        [--repeats 5] [--permutations 19] [--plots out_dir]
 
 The data folder (or ``$RADIOCAUSAL_DATA/tcga_brca``) holds ``tcga_brca_mri_features_clinical_91.csv``
 (TCIA "TCGA-Breast-Radiogenomics", CC BY 3.0) and ``Perou-TCGA-BRCA-metadata.csv`` (PAM50 calls).
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="elastic_net",
                         choices=["elastic_net", "lasso", "ridge", "bayesian_horseshoe"])
     parser.add_argument("--repeats", type=int, default=5, help="repeats of the outer 5-fold CV")
-    parser.add_argument("--permutations", type=int, default=49, help="label shufflings (first repeat's folds)")
+    parser.add_argument("--permutations", type=int, default=19, help="label shufflings (first repeat's folds)")
     parser.add_argument("--plots", type=Path, default=None, help="folder for reliability plots (PNG)")
     args = parser.parse_args(argv)
     if not (args.data / MRI_FILE).exists():
@@ -94,8 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  permutation p-value (imaging only, {args.permutations} shufflings): {p_value:.3f}")
         top = img.selection_frequency.head(5)
         print("  most often selected: " + "; ".join(f"{k} ({v:.0%})" for k, v in top.items()))
-        if args.plots is not None and img.task == "binary":
-            img.plot_calibration(args.plots / f"calibration_{name}.png")
+        if args.plots is not None:
+            import matplotlib.pyplot as plt
+
+            if img.task == "binary":
+                plt.close(img.plot_calibration(args.plots / f"calibration_{name}.png"))
+            plt.close(img.plot_selection_frequency(args.plots / f"selection_{name}.png", top=15))
         print(f"  ({time.perf_counter() - start:.0f} s)")
     return 0
 

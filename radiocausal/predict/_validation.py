@@ -352,6 +352,27 @@ class CrossValidationResult:
             fig.savefig(path, dpi=120, bbox_inches="tight")
         return fig
 
+    def plot_selection_frequency(self, path: str | None = None, top: int = 20):
+        """Horizontal bar chart of the ``top`` most often selected model inputs; saves PNG if ``path``.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        freq = self.selection_frequency.head(top)[::-1]
+        fig, ax = plt.subplots(figsize=(6, 0.3 * len(freq) + 1))
+        ax.barh([str(k) for k in freq.index], freq.to_numpy())
+        ax.set_xlim(0, 1)
+        ax.set_xlabel(f"selection frequency over {len(self.coefficients)} outer folds")
+        if path is not None:
+            fig.savefig(path, dpi=120, bbox_inches="tight")
+        return fig
+
     def __str__(self) -> str:
         low, high = self.score_ci
         text = f"{self.model} ({self.task}): {self.metric} {self.score:.3f} [{low:.3f}, {high:.3f}]"

@@ -234,9 +234,13 @@ def test_reliability_plot_is_saved_as_png(simulate_cohort, tmp_path):
     fig = res.plot_calibration(path, n_bins=5)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(fig.axes[0].lines) == 2  # one repeat + the diagonal
+    bars = res.plot_selection_frequency(tmp_path / "selection.png", top=3)
+    assert (tmp_path / "selection.png").read_bytes()[:4] == b"\x89PNG"
+    assert len(bars.axes[0].patches) == 3
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+    plt.close(bars)
 
 
 def test_tcga_brca_er_status_from_mri_phenotypes(shared_data):
