@@ -29,7 +29,7 @@ from radiocausal.features import _pyradiomics as prad
 from radiocausal.features import naming
 from radiocausal.features.io import ImageSource, load_image_and_mask
 from radiocausal.features.preprocessing import PreprocessedRoi, discretise, preprocess
-from radiocausal.features.settings import ExtractionSettings, SettingsLike, get_settings
+from radiocausal.features.settings import ExtractionSettings, SettingsError, SettingsLike, get_settings
 
 __all__ = ["extract", "compute_features"]
 
@@ -83,10 +83,7 @@ def extract(
     62.0
     """
     s = get_settings(settings)
-    if names not in NAMES:
-        from radiocausal.features.settings import SettingsError
-
-        raise SettingsError(f"names={names!r}: expected one of {list(NAMES)}")
+    _check_names(names)
     roi = load_image_and_mask(
         image, mask, label=label, geometry_tolerance=s.geometry_tolerance, min_voxels=s.min_voxels
     )
@@ -95,8 +92,25 @@ def extract(
     return pd.Series(values, dtype=float, name=s.name)
 
 
+def _check_names(names: str) -> None:
+    if names not in NAMES:
+        raise SettingsError(f"names={names!r}: expected one of {list(NAMES)}")
+
+
 def compute_features(pre: PreprocessedRoi, settings: ExtractionSettings, names: str = "ibsi") -> dict[str, float]:
-    """Feature values of a pre-processed ROI, keyed by IBSI tag or pyradiomics name."""
+    """Feature values of a pre-processed ROI (see :func:`preprocess`), keyed by IBSI tag or pyradiomics name.
+
+    Examples
+    --------
+    >>> import numpy as np, SimpleITK as sitk
+    >>> from radiocausal.features import get_settings, load_image_and_mask, preprocess
+    >>> roi = load_image_and_mask(sitk.GetImageFromArray(np.arange(27.0).reshape(3, 3, 3)),
+    ...                           sitk.GetImageFromArray(np.ones((3, 3, 3), np.uint8)))
+    >>> s = get_settings("ibsi-D").replace(spacing=None, families=("statistics",))
+    >>> compute_features(preprocess(roi, s), s)["stat_median"]
+    13.0
+    """
+    _check_names(names)
     out: dict[str, float] = {}
     if "original" in settings.image_types:
         crop = _Crop(pre)
@@ -246,7 +260,7 @@ def _ellipsoid_area_ibsi(a: float, b: float, c: float, terms: int = 20) -> float
     return float(4 * np.pi * a * b * np.sum(series))
 
 
-def _ibsi_morphology(crop: _Crop, s: ExtractionSettings, out: dict[str, float]) -> None:
+def _ibsi_morphology(crop: _Crop, out: dict[str, float]) -> None:
     table = naming.MORPHOLOGY
     feats = [f for f in table.values() if f is not None]
     vals = prad.compute(prad.Shape, feats, crop.image, crop.morph, crop.spacing, _pca_ddof=1)
@@ -452,7 +466,7 @@ def _ibsi_features(crop: _Crop, s: ExtractionSettings) -> dict[str, float]:
     out: dict[str, float] = {}
     steps: list[tuple[str, Callable[[], None]]] = [
         ("diagnostics", lambda: out.update(crop.pre.diagnostics)),
-        ("morphology", lambda: _ibsi_morphology(crop, s, out)),
+        ("morphology", lambda: _ibsi_morphology(crop, out)),
         ("morphology", lambda: _ibsi_spatial_autocorrelation(crop, out)),
         ("local_intensity", lambda: _ibsi_local_intensity(crop, out)),
         ("statistics", lambda: _ibsi_statistics(crop, out)),
