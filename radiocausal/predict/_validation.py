@@ -28,7 +28,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 from sklearn.model_selection import (
-    KFold,
+    GroupKFold,
     LeaveOneGroupOut,
     RepeatedKFold,
     RepeatedStratifiedKFold,
@@ -279,7 +279,8 @@ class CrossValidationResult:
                     # thin in some inner folds, which is part of the null distribution
                     warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
                     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-                    scores, *_ = _run_folds(spec.pipeline, spec.X, y_perm, folds, spec.task, spec.n_classes)
+                    scores, *_ = _run_folds(spec.pipeline, spec.X, y_perm, folds, spec.task, spec.n_classes,
+                                            spec.groups)
                 values[i] = np.nanmean([s[self.metric] for s in scores])
             self._permutations[key] = values
         return self._permutations[key]
@@ -425,6 +426,26 @@ def _coefficients(fitted: Pipeline) -> pd.Series:
     return pd.Series(np.abs(coef).max(axis=0), index=names)
 
 
+def _site_wise_inner_splits(model, y: np.ndarray, groups: np.ndarray, task: str, n_classes: int):
+    """Inner tuning folds that also hold out whole sites (site-wise validation), when feasible.
+
+    Returns ``None`` (keep the model's own stratified folds) when the model has no ``cv``, the
+    training part has fewer than 2 sites, or some inner training split would miss a class.
+    """
+    splitter = getattr(model, "cv", None)
+    if splitter is None or not hasattr(splitter, "get_n_splits"):
+        return None
+    n_sites = np.unique(groups).size
+    if n_sites < 2:
+        return None
+    inner = list(GroupKFold(n_splits=min(splitter.get_n_splits(), n_sites)).split(y, y, groups))
+    if task != "continuous":
+        for tr, te in inner:
+            if np.unique(y[tr]).size < n_classes or te.size == 0:
+                return None
+    return inner
+
+
 def _run_folds(
     pipeline: Pipeline,
     X: pd.DataFrame,
@@ -432,11 +453,16 @@ def _run_folds(
     folds: Sequence[tuple[np.ndarray, np.ndarray]],
     task: str,
     n_classes: int,
+    groups: np.ndarray | None = None,
 ) -> tuple[list[dict[str, float]], list[np.ndarray], list[pd.Series], int]:
     scores, preds, coefs = [], [], []
     n_unconverged = 0
     for train, test in folds:
         est = clone(pipeline)
+        if groups is not None:
+            inner = _site_wise_inner_splits(est[-1], y[train], groups[train], task, n_classes)
+            if inner is not None:
+                est.set_params(model__cv=inner)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SklearnConvergenceWarning)
             est.fit(X.iloc[train], y[train])
@@ -627,8 +653,10 @@ def cross_validate(
         Site / scanner of each patient (the DAG's batch node), needed by ``leave_site_out``
         and ``harmonize``.
     leave_site_out : bool
-        Outer loop = leave-one-site-out (one repeat) instead of repeated k-fold; labels are
-        shuffled within sites by the permutation test.
+        Outer loop = leave-one-site-out (one repeat) instead of repeated k-fold; the inner
+        tuning folds then also hold out whole sites (``GroupKFold``) when every inner
+        training split keeps all classes, else stay stratified; labels are shuffled within
+        sites by the permutation test.
     harmonize : bool
         ComBat-harmonise the imaging features across ``sites`` inside each training part
         (see :class:`radiocausal.harmonize.ComBat`); ``harmonize_covariates`` names the
@@ -762,7 +790,7 @@ def cross_validate(
             select_k=select_k if columns else None, harmonizer=harm,
         )
         Xr = X if harm is not None else X.drop(columns=[_SITE_COLUMN], errors="ignore")
-        scores, preds, coefs, n_bad = _run_folds(pipe, Xr, y, splits, task, n_classes)
+        scores, preds, coefs, n_bad = _run_folds(pipe, Xr, y, splits, task, n_classes, groups)
         if n_bad:
             warnings.warn(
                 f"the {model_name} solver did not converge in {n_bad} of {len(splits)} outer folds; "

@@ -177,6 +177,25 @@ def test_leave_one_site_out(simulate_cohort):
     assert res.permutation_pvalue(n_permutations=9) == pytest.approx(0.1)
 
 
+def test_site_wise_inner_tuning_folds():
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+
+    from radiocausal.predict._validation import _site_wise_inner_splits
+
+    model = LogisticRegressionCV(cv=StratifiedKFold(3), l1_ratios=(0.0,), use_legacy_attributes=False)
+    y = np.tile([0, 1], 30)
+    sites = np.repeat(["A", "B", "C", "D"], 15)
+    inner = _site_wise_inner_splits(model, y, sites, "binary", 2)
+    assert len(inner) == 3
+    for train, test in inner:  # whole sites are held out
+        assert not set(sites[train]) & set(sites[test])
+    # a site holding the only positives cannot be held out: fall back to stratified folds
+    y_rare = np.where(sites == "A", 1, 0)
+    assert _site_wise_inner_splits(model, y_rare, sites, "binary", 2) is None
+    assert _site_wise_inner_splits(model, y, np.repeat("A", 60), "binary", 2) is None
+
+
 # --- input errors -------------------------------------------------------------------------------
 def test_errors(simulate_cohort):
     X, y = simulate_cohort(n=40, p=4, n_signal=1, seed=14)
