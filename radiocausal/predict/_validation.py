@@ -36,7 +36,7 @@ from sklearn.model_selection import (
 from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
 
-from radiocausal.errors import ConvergenceWarning, DataError, DataWarning, ModelError
+from radiocausal.errors import ConvergenceWarning, DataError, ModelError
 from radiocausal.predict._models import MODELS, build_estimator, build_pipeline
 
 __all__ = ["cross_validate", "CrossValidationResult", "corrected_t_interval"]
