@@ -177,6 +177,18 @@ def _run_case(image: str, mask: str, label: int, settings: dict[str, Any], names
         }
 
 
+def _input_stamp(image: str, mask: str) -> list[Any]:
+    """Paths with size and modification time (nanoseconds) of the image and mask files."""
+    out: list[Any] = []
+    for p in (image, mask):
+        try:
+            st = os.stat(p)
+            out.append([str(p), st.st_size, st.st_mtime_ns])
+        except OSError:
+            out.append([str(p), None, None])
+    return out
+
+
 def _write_json(path: Path, record: dict[str, Any]) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(record))
@@ -235,12 +247,15 @@ def extract_batch(
     if len(set(keys)) != len(keys):
         raise DataError("manifest patient ids collide after making them file-name safe; rename them")
 
+    inputs = [_input_stamp(df.at[i, "image"], df.at[i, "mask"]) for i in range(len(df))]
     todo = []
     for i, key in enumerate(keys):
         f = cases_dir / f"{key}__{names}.json"
         if f.exists():
-            status = json.loads(f.read_text()).get("status")
-            if status == "ok" or (status == "failed" and not retry_failed):
+            rec = json.loads(f.read_text())
+            status = rec.get("status")
+            # a finished case is reused only if its image and mask are the same files, unchanged
+            if rec.get("inputs") == inputs[i] and (status == "ok" or (status == "failed" and not retry_failed)):
                 continue
         todo.append(i)
 
@@ -253,7 +268,9 @@ def extract_batch(
         return (df.at[i, "image"], df.at[i, "mask"], int(df.at[i, "label"]), sd, names)
 
     def done(i: int, record: dict[str, Any]) -> None:
-        record.update(patient_id=df.at[i, "patient_id"], label=int(df.at[i, "label"]), settings_hash=s.hash)
+        record.update(
+            patient_id=df.at[i, "patient_id"], label=int(df.at[i, "label"]), settings_hash=s.hash, inputs=inputs[i]
+        )
         _write_json(cases_dir / f"{keys[i]}__{names}.json", record)
         bar.update(1)
 

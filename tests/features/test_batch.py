@@ -82,6 +82,26 @@ def test_batch_records_failures_resumes_and_separates_settings(cases, tmp_path):
     assert saved["settings"]["bin_number"] == 32
 
 
+def test_changed_input_file_is_recomputed(cases, tmp_path):
+    import os
+    import shutil
+
+    manifest = read_manifest(cases / "manifest.csv").iloc[:2].copy()
+    img = tmp_path / "copy.nrrd"
+    shutil.copy(manifest.at[0, "image"], img)
+    manifest.at[0, "image"] = str(img)
+    first = extract_batch(manifest, SETTINGS, tmp_path / "o", n_jobs=1, progress=False)
+    assert first.n_computed == 2
+    assert extract_batch(manifest, SETTINGS, tmp_path / "o", n_jobs=1, progress=False).n_computed == 0
+    other = sitk.ReadImage(manifest.at[1, "image"])  # same grid, other intensities
+    sitk.WriteImage(other, str(img))
+    st = os.stat(img)
+    os.utime(img, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    again = extract_batch(manifest, SETTINGS, tmp_path / "o", n_jobs=1, progress=False)
+    assert again.n_computed == 1
+    assert again.features.loc[0, "stat_mean"] != first.features.loc[0, "stat_mean"]
+
+
 def test_interrupted_run_continues(cases, tmp_path):
     manifest = read_manifest(cases / "manifest.csv")
     first = extract_batch(manifest.iloc[:2], SETTINGS, tmp_path, n_jobs=1, progress=False)
