@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,6 +24,28 @@ from radiocausal.models._sampling import CompiledCache, Diagnostics, check_conve
 __all__ = ["AssociationModel", "choose_adjustment_set", "effect_summary"]
 
 _ADJ_KINDS = ("optimal", "minimal", "minimum", "canonical")
+
+#: Built (and, with nutpie, compiled) models shared by every AssociationModel in the process whose
+#: structure is the same (family, covariate terms, batch levels, priors; not the exposure's or the
+#: outcome's name), so scanning genes or bootstrapping with new model objects compiles once.
+#: Least recently used entries are dropped beyond :data:`SHARED_MODELS_MAX`.
+_SHARED: OrderedDict = OrderedDict()
+SHARED_MODELS_MAX = 8
+#: Name of the observed variable inside the PyMC model (the InferenceData groups use the outcome's name).
+OBSERVED_NAME = "outcome"
+
+
+def _shared_model(design, st: _glm.GLMStructure, sampler: str):
+    key = (dataclasses.replace(st, exposure_term="exposure" if st.exposure_term is not None else None), sampler)
+    hit = _SHARED.get(key)
+    if hit is None:
+        hit = (_glm.build_pymc_glm(design, st, OBSERVED_NAME), CompiledCache())
+        _SHARED[key] = hit
+        while len(_SHARED) > SHARED_MODELS_MAX:
+            _SHARED.popitem(last=False)
+    else:
+        _SHARED.move_to_end(key)
+    return hit
 
 
 def _single(name: str | None, declared: tuple[str, ...], what: str) -> str:
@@ -268,7 +291,9 @@ class AssociationModel:
         """Build (or return the already built) PyMC model for ``data``'s structure, without sampling.
 
         The model's data live in ``pm.Data`` containers, so later fits on data of the same structure
-        (same columns, categorical levels and batch levels) reuse it and its compiled sampler.
+        (same columns, categorical levels and batch levels) reuse it and its compiled sampler, also
+        across model objects (see ``SHARED_MODELS_MAX``).  The observed variable is called
+        ``"outcome"`` inside the PyMC model; the containers hold the data of the latest build or fit.
         """
         family = self.family or infer_family(data[self.outcome]) if self.outcome in data else None
         if family is None:
@@ -281,10 +306,9 @@ class AssociationModel:
             if same == self._structure:
                 st = same
         if self._structure is None or st != self._structure:
-            self._model = _glm.build_pymc_glm(design, st, self.outcome)
+            self._model, self._cache = _shared_model(design, st, self.nuts_sampler)
             self._structure = st
             self._levels = levels
-            self._cache = CompiledCache()
         return self._model, design
 
     @property

@@ -108,8 +108,9 @@ from scipy.optimize import linear_sum_assignment
 from scipy.special import digamma, expit, gammaln, log_expit
 
 from radiocausal.errors import ConvergenceWarning, DataError, DataWarning, ModelError
+from radiocausal.models._factors_simulate import simulate_factor_data
 
-__all__ = ["LatentFactorModel", "align_factors", "SUPPORTED_LIKELIHOODS"]
+__all__ = ["LatentFactorModel", "align_factors", "simulate_factor_data", "SUPPORTED_LIKELIHOODS"]
 
 SUPPORTED_LIKELIHOODS = ("gaussian", "bernoulli")
 
@@ -869,9 +870,10 @@ class LatentFactorModel:
         with _blas_threads(self.n_threads):
             for _ in range(int(n_restarts)):
                 state, elbo, converged = self._run(data, x, k, rng)
-                if best is None or elbo[-1] > best[1][-1]:
-                    best = (state, elbo, converged)
-        state, elbo, converged = best
+                last = [e for e in elbo if np.isfinite(e)][-1:] or [-np.inf]
+                if best is None or last[0] > best[3]:
+                    best = (state, elbo, converged, last[0])
+        state, elbo, converged, _ = best
         if not converged:
             warnings.warn(
                 f"LatentFactorModel did not converge in max_iter={self.max_iter} sweeps "

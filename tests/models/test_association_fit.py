@@ -112,7 +112,9 @@ def test_logistic_outcome_recovers_the_log_odds(batch_dag, simulate, true_effect
     TRUE_EFFECT = true_effect
     df = simulate(n=400, seed=5, binary_outcome=True)
     model = AssociationModel(batch_dag)
-    model.fit(df, random_seed=21, **SAMPLING)
+    with warnings.catch_warnings():  # 4 sites on a logit scale: longer chains for the site sd
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(df, random_seed=21, draws=1000, tune=1000, chains=2)
     assert model.idata_.attrs["family"] == "bernoulli"
     assert dict(json.loads(model.idata_.attrs["batch_parametrization"])) == {"site": "non_centered"}
     row = model.effect_summary().loc["EGFR"]

@@ -50,7 +50,7 @@ def test_numpy_loglik_and_predictions_match_pymc(family):
     for rv in pm_model.rvs_to_initial_values:  # initvals only steer the sampler; PyMC's converter refuses them
         pm_model.rvs_to_initial_values[rv] = None
     theirs = pm.compute_log_likelihood(az.InferenceData(posterior=post), model=pm_model, progressbar=False,
-                                       extend_inferencedata=False)["y"].values
+                                       extend_inferencedata=False)["outcome"].values
     finite = np.isfinite(theirs)  # PyMC underflows to -inf where ours is clipped at log(1e-300)
     assert finite.mean() > 0.9 and np.all(ours[~finite] < -50)
     np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-6, atol=1e-8)
@@ -103,6 +103,13 @@ def test_rebuild_only_when_structure_changes():
     m1, _ = model.build(df)
     m2, _ = model.build(df.sample(frac=1.0, replace=True, random_state=1))
     assert m1 is m2
+    # another outcome with the same structure (a new model object) shares the built model
+    other = AssociationModel(CausalDAG.from_dagitty(DAG.replace("y", "w")))
+    m3, _ = other.build(df.rename(columns={"y": "w"}))
+    assert m3 is m1
+    # another family does not
+    m4, _ = AssociationModel(CausalDAG.from_dagitty(DAG), family="student_t").build(df)
+    assert m4 is not m1
     # a site level the model has never seen needs a new model: refuse clearly
     with pytest.raises(Exception, match="levels \\['D'\\]"):
         model.build(df.assign(site=["D"] * len(df)))
