@@ -276,13 +276,20 @@ class _BitGraph:
         return out
 
     def component(self, start: int, blocked: int) -> int:
+        return self.component_and_boundary(start, blocked)[0]
+
+    def component_and_boundary(self, start: int, blocked: int) -> tuple[int, int]:
+        """The vertices reachable from ``start`` avoiding ``blocked``, and their neighbours in ``blocked``."""
         comp = start & ~blocked
         frontier = comp
+        boundary = 0
         while frontier:
-            new = self.neighbours(frontier) & ~blocked & ~comp
+            reached = self.neighbours(frontier)
+            boundary |= reached & blocked
+            new = reached & ~blocked & ~comp
             comp |= new
             frontier = new
-        return comp
+        return comp, boundary & ~comp
 
 
 def _bits(mask: int) -> Iterator[int]:
@@ -330,20 +337,21 @@ def iter_minimal_separators(
         return
     fmask = mask_of(set(names) - allowed) & ~amask & ~bmask
 
-    def close_separator(w: int) -> int | None:
-        # absorb forbidden vertices into the a-side, then take N(component of b)
-        frontier = w
+    def close_separator(w: int, nw: int, frontier: int) -> int | None:
+        # Absorb forbidden vertices into the a-side w, then take N(component of b).  ``nw``
+        # holds N(w) for the part of w outside ``frontier``, so only new vertices are scanned.
         while frontier:
-            new = g.neighbours(frontier) & fmask & ~w
+            reached = g.neighbours(frontier)
+            nw |= reached
+            new = reached & fmask & ~w
             w |= new
             frontier = new
-        nw = g.neighbours(w) & ~w
+        nw &= ~w
         if (w | nw) & bmask:
             return None
-        cb = g.component(bmask, w | nw)
-        return g.neighbours(cb) & ~cb
+        return g.component_and_boundary(bmask, w | nw)[1]
 
-    s0 = close_separator(amask)
+    s0 = close_separator(amask, 0, amask)
     if s0 is None:
         return
     seen = {s0}
@@ -351,11 +359,12 @@ def iter_minimal_separators(
     while queue:
         s = queue.popleft()
         yield frozenset(names[i] for i in _bits(s))
-        ca = g.component(amask, s)
+        ca = g.component(amask, s)  # N(ca) == s: s is a minimal separator with full component ca
         for x in _bits(s):
             if nb[x] & bmask:
                 continue
-            s2 = close_separator(ca | (1 << x))
+            bit = 1 << x
+            s2 = close_separator(ca | bit, s, bit)
             if s2 is not None and s2 not in seen:
                 seen.add(s2)
                 queue.append(s2)

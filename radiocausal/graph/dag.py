@@ -291,12 +291,14 @@ class CausalDAG:
     def add_role(self, node: str, *roles: str) -> CausalDAG:
         """Declare roles of ``node`` (see :data:`DECLARED_ROLES`); returns ``self``."""
         self._require([node], "node")
+        new = set(self._roles[node])
         for r in roles:
             key = {"unobserved": "latent", "selection": "selected"}.get(r, r)
             if key not in DECLARED_ROLES:
                 raise RoleError(f"unknown role {r!r} for node {node!r}; expected one of {', '.join(DECLARED_ROLES)}")
-            self._roles[node].add(key)
-        self._check_role_conflicts(node)
+            new.add(key)
+        self._check_role_conflicts(node, new)  # raises before anything changes
+        self._roles[node] = new
         self._cache.clear()
         return self
 
@@ -308,8 +310,7 @@ class CausalDAG:
         self._cache.clear()
         return self
 
-    def _check_role_conflicts(self, node: str) -> None:
-        rs = self._roles[node]
+    def _check_role_conflicts(self, node: str, rs: set[str]) -> None:
         clashes = [
             ("exposure", "outcome", "a node cannot be both the exposure and the outcome"),
             ("latent", "exposure", "a latent (unobserved) node cannot be the exposure"),
@@ -562,7 +563,12 @@ class CausalDAG:
         return frozenset(self._roles[node])
 
     def _with_role(self, role: str) -> tuple[str, ...]:
-        return tuple(v for v in self._order if role in self._roles[v])
+        # cached: every query resolves exposure/outcome/latent/selected (the cache is cleared on mutation)
+        key = ("role", role)
+        got = self._cache.get(key)
+        if got is None:
+            got = self._cache[key] = tuple(v for v in self._order if role in self._roles[v])
+        return got
 
     @property
     def exposures(self) -> tuple[str, ...]:

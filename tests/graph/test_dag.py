@@ -152,6 +152,11 @@ def test_role_conflicts():
         CausalDAG.from_dagitty("dag { u [latent, adjusted] }")
     with pytest.raises(RoleError, match="given as both exposure and outcome"):
         CausalDAG([("x", "y")]).adjustment_sets("x", "x")
+    dag = CausalDAG([("x", "y")], roles={"x": "exposure"})
+    with pytest.raises(RoleError):
+        dag.add_role("x", "outcome")
+    assert dag.roles("x") == {"exposure"}  # a refused role leaves the graph unchanged
+    assert dag.exposures == ("x",) and dag.outcomes == ()
     with pytest.raises(RoleError, match="no exposure given"):
         CausalDAG([("x", "y")]).adjustment_sets()
     with pytest.raises(RoleError, match="latent"):
