@@ -27,7 +27,7 @@ import pandas as pd
 from radiocausal.errors import DataError
 from radiocausal.features import _pyradiomics as prad
 from radiocausal.features import naming
-from radiocausal.features.io import ImageSource, load_image_and_mask
+from radiocausal.features.io import ImageSource, RoiTooSmallError, load_image_and_mask
 from radiocausal.features.preprocessing import PreprocessedRoi, discretise, preprocess
 from radiocausal.features.settings import ExtractionSettings, SettingsError, SettingsLike, get_settings
 
@@ -158,7 +158,7 @@ def _filtered(pre: PreprocessedRoi, s: ExtractionSettings) -> list[tuple[str, Pr
         levels[pre.int_mask] = lv
         fimg = sitk.GetImageFromArray(arr)
         fimg.CopyInformation(pre.image)
-        out.append((name, PreprocessedRoi(fimg, pre.morph_mask, pre.int_mask, levels, n_levels, {}), fs))
+        out.append((name, PreprocessedRoi(fimg, pre.morph_mask, pre.int_mask, levels, n_levels, {}, pre.where), fs))
     return out
 
 
@@ -193,24 +193,28 @@ _TEXTURES: dict[str, tuple[str, type, dict[str, str], bool]] = {
 def _texture_values(
     crop: _Crop, cls: type, features: list[str], dimension: str, **kw: Any
 ) -> dict[str, float]:
-    if dimension == "2D":
-        per_slice = []
-        for z in range(crop.levels.shape[0]):
-            if not crop.int[z].any():
-                continue
-            sl = slice(z, z + 1)
-            kw_sl = {k: (v[sl] if k == "_distance_mask" else v) for k, v in kw.items()}
-            per_slice.append(
-                prad.compute(
-                    cls, features, crop.levels[sl], crop.int[sl], crop.spacing,
-                    crop.levels[sl], crop.n_levels, force2D=True, **kw_sl,
-                )
+    def run(sl: slice, force2d: bool, what: str) -> dict[str, float]:
+        kw_sl = {k: (v[sl] if k == "_distance_mask" else v) for k, v in kw.items()}
+        try:
+            return prad.compute(
+                cls, features, crop.levels[sl], crop.int[sl], crop.spacing, crop.levels[sl], crop.n_levels,
+                force2D=force2d, **kw_sl,
             )
+        except RuntimeError as exc:  # pyradiomics' C code: no neighbour pairs in a tiny ROI
+            n = int(np.count_nonzero(crop.int[sl]))
+            raise RoiTooSmallError(
+                f"{crop.pre.where}: {what or 'the ROI'} ({n} voxels) is too small for {cls.__name__} "
+                f"features in {dimension} ({exc})"
+            ) from exc
+
+    if dimension == "2D":
+        per_slice = [
+            run(slice(z, z + 1), True, f"slice {z} of the cropped ROI")
+            for z in range(crop.levels.shape[0])
+            if crop.int[z].any()
+        ]
         return {f: float(np.mean([d[f] for d in per_slice])) for f in features}
-    return prad.compute(
-        cls, features, crop.levels, crop.int, crop.spacing, crop.levels, crop.n_levels,
-        force2D=(dimension == "2.5D"), **kw,
-    )
+    return run(slice(None), dimension == "2.5D", "")
 
 
 def _ibsi_textures(crop: _Crop, s: ExtractionSettings, out: dict[str, float]) -> None:

@@ -215,6 +215,8 @@ class PreprocessedRoi:
         Number of grey levels of the discretisation.
     diagnostics : dict
         IBSI diagnostic values (``img_dim_x_init_img``, ...).
+    where : str
+        Description of the ROI (mask file and label) for error messages.
     """
 
     image: sitk.Image
@@ -223,6 +225,7 @@ class PreprocessedRoi:
     levels: np.ndarray
     n_levels: int
     diagnostics: dict[str, float] = field(default_factory=dict)
+    where: str = "ROI"
 
     @property
     def spacing(self) -> tuple[float, float, float]:
@@ -341,4 +344,4 @@ def preprocess(roi: LoadedRoi, settings: ExtractionSettings) -> PreprocessedRoi:
     lv, n_levels = discretise(arr[int_mask], settings)
     levels = np.zeros(arr.shape, dtype=np.int64)
     levels[int_mask] = lv
-    return PreprocessedRoi(image, morph, int_mask, levels, n_levels, diag)
+    return PreprocessedRoi(image, morph, int_mask, levels, n_levels, diag, where)

@@ -10,7 +10,7 @@ import SimpleITK as sitk
 import radiocausal.features
 import radiocausal.features.extraction as extraction_mod
 from radiocausal.errors import EmptyMaskError, GeometryMismatchError
-from radiocausal.features import ExtractionSettings, SettingsError, extract, get_settings
+from radiocausal.features import ExtractionSettings, RoiTooSmallError, SettingsError, extract, get_settings
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +112,22 @@ def test_bad_arguments(blob):
     bad.SetOrigin((0.0, 0.0, 1.0))
     with pytest.raises(GeometryMismatchError):
         extract(img, bad, settings="ibsi-C", label=2)
+
+
+def test_roi_too_small_for_textures(tmp_path):
+    img = sitk.GetImageFromArray(np.random.default_rng(0).normal(size=(5, 5, 5)))
+    m = np.zeros((5, 5, 5), np.uint8)
+    m[2, 2, 2] = 1
+    msk = sitk.GetImageFromArray(m)
+    msk.CopyInformation(img)
+    sitk.WriteImage(msk, str(tmp_path / "tiny.nrrd"))
+    s = ExtractionSettings(families=("statistics", "glcm"))
+    with pytest.raises(RoiTooSmallError, match=r"tiny.nrrd.*\(1 voxels\) is too small for GLCM features in 3D"):
+        extract(img, tmp_path / "tiny.nrrd", settings=s)
+    with pytest.raises(RoiTooSmallError, match="slice 0 of the cropped ROI"):
+        extract(img, msk, settings=s.replace(dimensions=("2D",)))
+    # first-order features of a one-voxel ROI are fine
+    assert extract(img, msk, settings=s.replace(families=("statistics",)))["stat_mean"] == pytest.approx(m.ravel() @ sitk.GetArrayFromImage(img).ravel())
 
 
 @pytest.mark.parametrize("module", [extraction_mod, radiocausal.features])
