@@ -294,6 +294,11 @@ class ExtractionSettings:
                 f"log_sigma={self.log_sigma!r} with image_types={self.image_types!r}: expected sigma values "
                 "exactly when 'log' images are requested"
             )
+        if self.discretisation == "none" and any(t in self.image_types for t in ("log", "wavelet")):
+            raise SettingsError(
+                f"image_types={self.image_types!r} with discretisation='none': filtered images have "
+                "continuous values; expected 'fixed_bin_size' or 'fixed_bin_number'"
+            )
         if not isinstance(self.wavelet, str):
             raise SettingsError(f"wavelet={self.wavelet!r}: expected a PyWavelets wavelet name")
         if "wavelet" in self.image_types:

@@ -163,3 +163,5 @@ def test_filter_settings_are_checked():
         ExtractionSettings(image_types=("wavelet",), wavelet="nope")
     with pytest.raises(SettingsError, match="image_types"):
         ExtractionSettings(image_types=("gabor",))
+    with pytest.raises(SettingsError, match="discretisation='none'"):
+        ExtractionSettings(image_types=("wavelet",), discretisation="none", bin_size=None)
