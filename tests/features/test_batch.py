@@ -159,3 +159,35 @@ def test_cli_glue(cases, tmp_path):
     bad = parser.parse_args([str(ok), "--settings", "ibsi-Q", "--out", str(tmp_path / "o")])
     with pytest.raises(RadiocausalError, match="unknown preset"):
         run_extract(bad, stdout=io.StringIO())
+
+
+@pytest.mark.slow
+def test_killed_run_resumes(cases, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "killed"
+    script = (
+        "import sys\n"
+        "from radiocausal.features.batch import extract_batch\n"
+        f"extract_batch({str(cases / 'manifest.csv')!r}, {SETTINGS!r}, {str(out)!r}, n_jobs=1, progress=False)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            done = list(out.glob("*/cases/*.json"))
+            if done or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        proc.kill()
+    finally:
+        proc.wait()
+    finished = len(list(out.glob("*/cases/*.json")))
+    assert 1 <= finished < 6  # killed part-way
+    assert not list(out.glob("*/cases/*.tmp"))  # atomic writes: no half-written result left behind
+    res = extract_batch(cases / "manifest.csv", SETTINGS, out, n_jobs=1, progress=False)
+    assert res.n_computed == 6 - finished and len(res.features) == 5 and len(res.failures) == 1
+    fresh = extract_batch(cases / "manifest.csv", SETTINGS, tmp_path / "fresh", n_jobs=1, progress=False)
+    pd.testing.assert_frame_equal(res.features, fresh.features)
