@@ -295,9 +295,11 @@ class AssociationModel:
         across model objects (see ``SHARED_MODELS_MAX``).  The observed variable is called
         ``"outcome"`` inside the PyMC model; the containers hold the data of the latest build or fit.
         """
-        family = self.family or infer_family(data[self.outcome]) if self.outcome in data else None
-        if family is None:
-            raise DataError(f"outcome {self.outcome!r} is not a column of data")
+        if not isinstance(data, pd.DataFrame):
+            raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        if self.outcome not in data.columns:
+            raise DataError(f"outcome {self.outcome!r} is not a column of data; columns are {list(map(str, data.columns))}")
+        family = self.family or infer_family(data[self.outcome])
         design, levels = self._design(data, family, self._levels)
         st = _glm.structure_of(design, family, True, self.priors, self.batch_parametrization)
         if self._structure is not None and st != self._structure:
@@ -435,7 +437,7 @@ class AssociationModel:
         if attrs.get("radiocausal_model") != "AssociationModel":
             raise ModelError(f"{os.fspath(path)!r} was not written by AssociationModel.save")
         dag = CausalDAG.from_dagitty(attrs["dag"])
-        param = json.loads(attrs["batch_parametrization"])
+        param = set(json.loads(attrs["batch_parametrization"]).values())
         model = cls(
             dag,
             exposure=attrs["exposure"],
@@ -443,7 +445,7 @@ class AssociationModel:
             family=attrs["family"],
             adjustment=json.loads(attrs["adjustment_set"]),
             batch=json.loads(attrs["batch"]),
-            batch_parametrization=next(iter(set(param.values())), "auto") if len(set(param.values())) == 1 else "auto",
+            batch_parametrization=param.pop() if len(param) == 1 else "auto",
             priors=json.loads(attrs["priors"]),
             nuts_sampler=attrs.get("nuts_sampler", "auto"),
         )

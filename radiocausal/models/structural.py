@@ -412,6 +412,13 @@ class StructuralModel:
         for v in [*xs, target]:
             if self._nodes[v].kind != "modelled":
                 raise ModelError(f"{v!r} is exogenous ({self._nodes[v].kind}) in this model; intervening on it is not supported")
+        on_path = (self.dag.descendants(xs) & self.dag.ancestors(target)) - set(xs)
+        held = sorted(v for v in on_path if self._nodes[v].kind != "modelled")
+        if held:
+            raise ModelError(
+                f"{held} lie between {xs} and {target!r} but are exogenous in this model (batch or unordered "
+                "categorical columns are taken from the data, not simulated); the do() answer would be wrong"
+            )
         draws = self._do_mean(interventions, target, random_seed)
         if baseline is not None:
             draws = draws - self._do_mean(baseline, target, random_seed)
