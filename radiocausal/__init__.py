@@ -46,6 +46,7 @@ _LAZY = {
     "predict": ("radiocausal.predict", None),
     "extract": ("radiocausal.features", "extract"),
     "extract_batch": ("radiocausal.features", "extract_batch"),
+    "ExtractionSettings": ("radiocausal.features", "ExtractionSettings"),
     "association_scan": ("radiocausal.stats", "association_scan"),
     "adjust_pvalues": ("radiocausal.stats", "adjust_pvalues"),
     "AssociationModel": ("radiocausal.models", "AssociationModel"),

@@ -352,6 +352,18 @@ def build_parser() -> argparse.ArgumentParser:
     drawp.add_argument("--layout", choices=("auto", "dagitty", "layered"), default="auto")
     drawp.add_argument("--dpi", type=int, default=120)
     drawp.set_defaults(func=_cmd_draw)
+
+    from radiocausal.features._cli import add_extract_arguments, run_extract  # light: heavy imports run later
+
+    extract = sub.add_parser(
+        "extract",
+        help="extract radiomic features for a manifest of images and masks",
+        description="Extract radiomic features (IBSI pre-processing, pyradiomics formulas) for every case of a "
+        "manifest, writing results incrementally so an interrupted run resumes. Exit status 0 when every case "
+        "succeeded, 1 when some failed (their reasons are recorded), 2 on usage or input errors.",
+    )
+    add_extract_arguments(extract)
+    extract.set_defaults(func=run_extract)
     return parser
 
 
