@@ -3,13 +3,15 @@
 :class:`AssociationModel` fits one hierarchical GLM of an outcome on an exposure, adjusted for a
 covariate set the DAG chooses (or checks), with batch nodes as hierarchical intercepts.
 :class:`StructuralModel` fits one GLM per observed node given its parents and answers
-``do()`` questions.  Results are ArviZ ``InferenceData`` carrying the DAG in their ``attrs``.
+``do()`` questions.  :func:`adaptive_shrinkage` screens many feature x gene pairs from their
+scan estimates (posterior probabilities, local false sign rates, Bayesian FDR).  Results are ArviZ ``InferenceData`` carrying the DAG in their ``attrs``.
 """
 
 from radiocausal.models._design import FAMILIES, infer_family
 from radiocausal.models._glm import DEFAULT_PRIORS
 from radiocausal.models._sampling import Diagnostics, check_convergence
 from radiocausal.models.association import AssociationModel, choose_adjustment_set, effect_summary
+from radiocausal.models.screening import ScreeningResult, adaptive_shrinkage
 from radiocausal.models.structural import StructuralModel
 
 __all__ = [
@@ -17,7 +19,9 @@ __all__ = [
     "DEFAULT_PRIORS",
     "Diagnostics",
     "FAMILIES",
+    "ScreeningResult",
     "StructuralModel",
+    "adaptive_shrinkage",
     "check_convergence",
     "choose_adjustment_set",
     "effect_summary",
