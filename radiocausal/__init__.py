@@ -44,6 +44,7 @@ _LAZY = {
     "stats": ("radiocausal.stats", None),
     "models": ("radiocausal.models", None),
     "predict": ("radiocausal.predict", None),
+    "harmonize": ("radiocausal.harmonize", None),
     "extract": ("radiocausal.features", "extract"),
     "extract_batch": ("radiocausal.features", "extract_batch"),
     "ExtractionSettings": ("radiocausal.features", "ExtractionSettings"),
@@ -51,6 +52,8 @@ _LAZY = {
     "adjust_pvalues": ("radiocausal.stats", "adjust_pvalues"),
     "AssociationModel": ("radiocausal.models", "AssociationModel"),
     "cross_validate": ("radiocausal.predict", "cross_validate"),
+    "cross_decompose": ("radiocausal.predict", "cross_decompose"),
+    "ComBat": ("radiocausal.harmonize", "ComBat"),
 }
 
 
