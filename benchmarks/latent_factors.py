@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import os
 import time
@@ -110,7 +111,7 @@ def run_ours(sim, n_factors: int, seed: int) -> dict:
     }
 
 
-def run_mofa(sim, n_factors: int, seed: int) -> dict:
+def run_mofa(sim, n_factors: int, seed: int, convergence: str = "fast") -> dict:
     from mofapy2.run.entry_point import entry_point
 
     data = _standardised(sim)
@@ -127,7 +128,7 @@ def run_mofa(sim, n_factors: int, seed: int) -> dict:
             samples_names=[list(map(str, sim.factors.index))],
         )
         ent.set_model_options(factors=n_factors, spikeslab_weights=True, ard_weights=True)
-        ent.set_train_options(iter=1000, convergence_mode="fast", seed=seed, quiet=True, verbose=False)
+        ent.set_train_options(iter=1000, convergence_mode=convergence, seed=seed, quiet=True, verbose=False)
         ent.build()
         ent.run()
     elapsed = time.perf_counter() - t0
@@ -156,6 +157,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--signal", type=float, nargs="+", default=[1.0, 0.5])
     parser.add_argument("--factors", type=int, default=10, help="requested factors (truth has 6)")
     parser.add_argument("--skip-mofa", action="store_true")
+    parser.add_argument(
+        "--mofa-convergence",
+        default="fast",
+        choices=["fast", "medium", "slow"],
+        help="mofapy2 convergence_mode (its 'fast' default stops early on wide data)",
+    )
     parser.add_argument("--data", default=os.environ.get("RADIOCAUSAL_DATA", "../shared/data"), help="unused")
     args = parser.parse_args(argv)
 
@@ -172,7 +179,8 @@ def main(argv: list[str] | None = None) -> None:
         for signal in args.signal:
             for seed in args.seeds:
                 sim = simulate_factor_data(n_genes=genes, signal=signal, random_seed=seed)
-                methods = [("radiocausal", run_ours)] + ([("mofapy2", run_mofa)] if have_mofa else [])
+                mofa = functools.partial(run_mofa, convergence=args.mofa_convergence)
+                methods = [("radiocausal", run_ours)] + ([("mofapy2", mofa)] if have_mofa else [])
                 for name, fn in methods:
                     res = fn(sim, args.factors, seed)
                     rows.append({"method": name, "genes": genes, "signal": signal, "seed": seed, **res})

@@ -706,7 +706,7 @@ class LatentFactorModel:
         kl_lam = _gamma_kl(np.full((d, len(on)), vs.a_lam), vs.b_lam[:, on], nu / 2, nu / 2)
         return loglik - kl_w - kl_b - kl_alpha - kl_lam - kl_tau
 
-    def _update_z(self, data: list[_View], state: _FitState, x: np.ndarray, *, fixed: bool = False) -> None:
+    def _update_z(self, data: list[_View], state: _FitState, x: np.ndarray) -> None:
         n, k = state.ez.shape
         prec = np.broadcast_to(np.eye(k), (n, k, k)).copy()
         rhs = np.zeros((n, k))

@@ -359,3 +359,12 @@ def test_scores_have_unit_scale_and_transform_handles_partial_views():
     s_part, sd_part = model.transform({"b": part}, return_sd=True)
     assert np.isfinite(s_part.to_numpy()).all()
     assert (sd_part.to_numpy() >= sd.loc[part.index].to_numpy() - 1e-9).all()
+
+
+def test_unconverged_fit_warns():
+    from radiocausal.errors import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        model = LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian", "b": "bernoulli"}, max_iter=2)
+        model.fit(_small(), random_seed=0)
+    assert not model.converged_
