@@ -254,8 +254,12 @@ def build_design(
     *,
     has_exposure: bool = True,
     levels: dict[str, list] | None = None,
+    scale_outcome: bool = True,
 ) -> tuple[Design, dict[str, list]]:
     """Assemble a :class:`Design` from ``data`` (standardised on this data set).
+
+    ``scale_outcome=False`` keeps a Gaussian/Student-t outcome on its own scale (centre 0, scale 1)
+    so that the priors do not depend on the outcome data.
 
     ``levels`` (returned, and accepted back) freezes categorical levels of predictors, batch
     columns and the outcome so that refits produce a design of the same structure.
@@ -276,7 +280,7 @@ def build_design(
             f"exposure {predictors[0]!r} must be a single numeric or binary column; it expands to {names}"
         )
     Xs, center, scale = standardise(X, names, focal=0 if has_exposure else None)
-    if family in ("normal", "student_t"):
+    if family in ("normal", "student_t") and scale_outcome:
         y_center, y_scale = float(np.mean(y)), float(np.std(y))
     else:
         y_center, y_scale = 0.0, 1.0

@@ -189,6 +189,10 @@ class AssociationModel:
     batch_parametrization : {"auto", "centered", "non_centered"}
     priors : mapping of str to float, optional
         Prior scales overriding :data:`~radiocausal.models._glm.DEFAULT_PRIORS`.
+    scale_outcome : bool
+        Scale a Gaussian/Student-t outcome by its sample mean and sd before applying the priors
+        (default).  ``False`` keeps the priors independent of the outcome data (e.g. for
+        simulation-based calibration); the outcome should then be roughly unit-scaled.
     nuts_sampler : {"auto", "pymc", "nutpie"}
         ``"auto"`` uses nutpie when installed (compiled once, refits reuse it), else PyMC's NUTS.
     diagnostics : Diagnostics, optional
@@ -221,12 +225,14 @@ class AssociationModel:
         *,
         batch_parametrization: str = "auto",
         priors: Mapping[str, float] | None = None,
+        scale_outcome: bool = True,
         nuts_sampler: str | None = "auto",
         diagnostics: Diagnostics | None = None,
     ):
         if not isinstance(dag, CausalDAG):
             raise ModelError(f"dag must be a radiocausal CausalDAG, got {type(dag).__name__}")
         self.dag = dag
+        self.scale_outcome = bool(scale_outcome)
         self.exposure = _single(exposure, dag.exposures, "exposure")
         self.outcome = _single(outcome, dag.outcomes, "outcome")
         for what, node in (("exposure", self.exposure), ("outcome", self.outcome)):
@@ -284,7 +290,8 @@ class AssociationModel:
     # ------------------------------------------------------------------ building
     def _design(self, data: pd.DataFrame, family: str, levels=None):
         return build_design(
-            data, self.outcome, family, [self.exposure, *self.covariates_], list(self.batch_), levels=levels
+            data, self.outcome, family, [self.exposure, *self.covariates_], list(self.batch_), levels=levels,
+            scale_outcome=self.scale_outcome,
         )
 
     def build(self, data: pd.DataFrame):
@@ -406,6 +413,7 @@ class AssociationModel:
             "batch_left_out": json.dumps(list(self.batch_left_out_)),
             "batch_parametrization": json.dumps(dict(st.batch_parametrization)),
             "priors": json.dumps(dict(st.priors)),
+            "scale_outcome": int(self.scale_outcome),
             "predictor_center": json.dumps(design.center.tolist()),
             "predictor_scale": json.dumps(design.scale.tolist()),
             "outcome_center": design.y_center,
@@ -447,6 +455,7 @@ class AssociationModel:
             batch=json.loads(attrs["batch"]),
             batch_parametrization=param.pop() if len(param) == 1 else "auto",
             priors=json.loads(attrs["priors"]),
+            scale_outcome=bool(attrs.get("scale_outcome", 1)),
             nuts_sampler=attrs.get("nuts_sampler", "auto"),
         )
         model.idata_ = idata

@@ -1,4 +1,4 @@
-"""Simulation-based calibration (Talts et al. 2018) of the logistic AssociationModel.
+"""Simulation-based calibration (Talts et al. 2018) of the AssociationModel, logistic and Gaussian.
 
 Parameters are drawn from the model's own priors, outcomes simulated from them on a fixed design,
 and the rank of each true value among the posterior draws recorded.  For a correct sampler and
@@ -38,18 +38,24 @@ def _prior_draw(rng):
         "b_exposure_std": rng.normal(0, p["beta"]),
         "b_covariate_std": rng.normal(0, p["beta"]),
         "sigma_site": abs(rng.normal(0, p["batch_sigma"])),
+        "sigma_std": abs(rng.normal(0, p["sigma"])),
         "z": z - z.mean(),  # ZeroSumNormal(1): a standard normal projected onto sum zero
     }
 
 
-def _ranks(model, df, rng):
+def _ranks(model, df, rng, gaussian=False):
     xs = (df["x"] - df["x"].mean()) / df["x"].std(ddof=0)
     cs = (df["c"] - df["c"].mean()) / df["c"].std(ddof=0)
     out = {"intercept": [], "b_exposure_std": [], "sigma_site": []}
+    if gaussian:
+        out["sigma_std"] = []
     for r in range(REPLICATES):
         th = _prior_draw(rng)
         eta = th["intercept"] + th["b_exposure_std"] * xs + th["b_covariate_std"] * cs + th["sigma_site"] * th["z"][df["site"]]
-        sim = df.assign(y=(rng.random(N) < 1 / (1 + np.exp(-eta))).astype(int))
+        if gaussian:  # unscaled outcome (scale_outcome=False): y = eta + sigma * noise
+            sim = df.assign(y=eta + th["sigma_std"] * rng.normal(size=N))
+        else:
+            sim = df.assign(y=(rng.random(N) < 1 / (1 + np.exp(-eta))).astype(int))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             idata = model.fit(sim, draws=DRAWS, tune=300, chains=1, random_seed=r)
@@ -75,6 +81,15 @@ def design():
 def test_sbc_ranks_are_uniform_for_the_logistic_model(design):
     model = AssociationModel(CausalDAG.from_dagitty(DAG), family="bernoulli")
     ranks = _ranks(model, design, np.random.default_rng(11))
+    for name, r in ranks.items():
+        assert _uniformity_pvalue(r) > 0.01, (name, np.bincount((r * BINS) // (DRAWS // THIN + 1), minlength=BINS))
+
+
+@pytest.mark.slow
+def test_sbc_ranks_are_uniform_for_the_gaussian_model(design):
+    model = AssociationModel(CausalDAG.from_dagitty(DAG), family="normal", scale_outcome=False)
+    ranks = _ranks(model, design.assign(y=np.linspace(-1, 1, N)), np.random.default_rng(12), gaussian=True)
+    assert set(ranks) == {"intercept", "b_exposure_std", "sigma_site", "sigma_std"}
     for name, r in ranks.items():
         assert _uniformity_pvalue(r) > 0.01, (name, np.bincount((r * BINS) // (DRAWS // THIN + 1), minlength=BINS))
 
