@@ -66,6 +66,7 @@ class GLMStructure:
     batch_parametrization: tuple[tuple[str, str], ...]
     outcome_levels: tuple
     priors: tuple[tuple[str, float], ...]
+    shrinkage: str = "normal"
 
     @property
     def batches(self) -> list[str]:
@@ -84,7 +85,26 @@ def choose_parametrization(family: str, design: Design, batch: str, requested: s
     return "non_centered"
 
 
-def structure_of(design: Design, family: str, has_exposure: bool, priors: dict[str, float], param: str) -> GLMStructure:
+_SHRINKAGE = ("auto", "normal", "horseshoe")
+
+
+def choose_shrinkage(requested: str, n_covariates: int, n_patients: int) -> str:
+    """``"horseshoe"`` for ``"auto"`` when covariate terms are many relative to patients (see HORSESHOE_RULE)."""
+    if requested not in _SHRINKAGE:
+        raise ModelError(f"shrinkage must be one of {_SHRINKAGE}, got {requested!r}")
+    if requested != "auto":
+        return requested
+    return "horseshoe" if n_covariates >= max(HORSESHOE_MIN_TERMS, n_patients / 10) else "normal"
+
+
+#: ``shrinkage="auto"`` uses the regularised horseshoe on the covariates when there are at least
+#: this many covariate terms and at least one per 10 patients.
+HORSESHOE_MIN_TERMS = 8
+
+
+def structure_of(
+    design: Design, family: str, has_exposure: bool, priors: dict[str, float], param: str, shrinkage: str = "normal"
+) -> GLMStructure:
     terms = list(design.terms)
     exp = terms.pop(0) if has_exposure else None
     return GLMStructure(
@@ -95,6 +115,7 @@ def structure_of(design: Design, family: str, has_exposure: bool, priors: dict[s
         batch_parametrization=tuple((b, choose_parametrization(family, design, b, param)) for b in design.batch_levels),
         outcome_levels=tuple(design.outcome_levels),
         priors=tuple(sorted(priors.items())),
+        shrinkage=choose_shrinkage(shrinkage, len(terms), len(design.y)) if terms else "normal",
     )
 
 
@@ -136,7 +157,8 @@ def build_pymc_glm(design: Design, st: GLMStructure, outcome_name: str):
         coords["cutpoint"] = [f"{a}|{b}" for a, b in zip(lv[:-1], lv[1:])]
     data = glm_data(design, st)
     reserved = set(data) | {"intercept", "b_exposure", "b_exposure_std", "b_covariate", "b_covariate_std",
-                            "sigma", "sigma_std", "nu", "cutpoints"}
+                            "sigma", "sigma_std", "nu", "cutpoints", "hs_tau", "hs_lambda", "hs_c2", "b_covariate_z",
+                            "hs_global_a", "hs_global_b", "hs_local_a", "hs_local_b"}
     reserved |= {f"{p}_{b}" for b in st.batches for p in ("u", "z", "sigma")}
     if outcome_name in reserved or outcome_name in coords:
         raise ModelError(f"outcome name {outcome_name!r} clashes with a model parameter or dimension name; rename the column")
@@ -154,7 +176,10 @@ def build_pymc_glm(design: Design, st: GLMStructure, outcome_name: str):
             pm.Deterministic("b_exposure", b_exp * y_scale / scale[0])
             off = 1
         if st.covariate_terms:
-            b_cov = pm.Normal("b_covariate_std", 0.0, pri["beta"], dims="covariate")
+            if st.shrinkage == "horseshoe":
+                b_cov = _regularised_horseshoe(pm, st, len(design.y))
+            else:
+                b_cov = pm.Normal("b_covariate_std", 0.0, pri["beta"], dims="covariate")
             eta = eta + pm.math.dot(dc[_data_name("x_covariates")], b_cov)
             pm.Deterministic("b_covariate", b_cov * y_scale / scale[off:], dims="covariate")
         for b, how in st.batch_parametrization:
@@ -191,12 +216,42 @@ def build_pymc_glm(design: Design, st: GLMStructure, outcome_name: str):
     return model
 
 
+def _regularised_horseshoe(pm, st: GLMStructure, n: int):
+    """Regularised horseshoe (Piironen & Vehtari 2017), non-centred, on the standardised covariates.
+
+    Global scale ``tau ~ HalfCauchy(tau0)`` with ``tau0 = p0 / (p - p0) * sigma / sqrt(n)``, where
+    ``p0 = max(1, p / 5)`` covariates are expected to matter and the pseudo-sd ``sigma`` is 1 for a
+    standardised Gaussian outcome and 2 on the logit scale; local scales ``lambda_j ~ HalfCauchy(1)``;
+    slab ``c^2 ~ InvGamma(2, 8)`` (a Student-t slab with 4 d.f. and scale 2).  The exposure is never
+    shrunk.  Shrinking confounders can bias the exposure's effect (regularisation-induced
+    confounding, Hahn et al. 2018): prefer a smaller valid adjustment set when one exists.
+    """
+    p = len(st.covariate_terms)
+    p0 = max(1.0, p / 5.0)
+    sigma = 1.0 if st.family in ("normal", "student_t") else 2.0
+    tau0 = p0 / max(p - p0, 1.0) * sigma / np.sqrt(n)
+    # half-Cauchy scales written as HalfNormal * sqrt(InvGamma(1/2, 1/2)), which samples better
+    # (Piironen & Vehtari 2017, appendix C.1)
+    g1 = pm.HalfNormal("hs_global_a", 1.0)
+    g2 = pm.InverseGamma("hs_global_b", alpha=0.5, beta=0.5)
+    l1 = pm.HalfNormal("hs_local_a", 1.0, dims="covariate")
+    l2 = pm.InverseGamma("hs_local_b", alpha=0.5, beta=0.5, dims="covariate")
+    tau = pm.Deterministic("hs_tau", g1 * pm.math.sqrt(g2) * tau0)
+    lam = pm.Deterministic("hs_lambda", l1 * pm.math.sqrt(l2), dims="covariate")
+    c2 = pm.InverseGamma("hs_c2", alpha=2.0, beta=8.0)
+    z = pm.Normal("b_covariate_z", 0.0, 1.0, dims="covariate")
+    lam_t = pm.math.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
+    return pm.Deterministic("b_covariate_std", z * tau * lam_t, dims="covariate")
+
+
 def free_parameter_names(st: GLMStructure) -> list[str]:
     """Names of the sampled parameters (for the convergence gate)."""
     names = [] if st.family == "ordered_logistic" else ["intercept"]
     if st.exposure_term is not None:
         names.append("b_exposure_std")
-    if st.covariate_terms:
+    if st.covariate_terms and st.shrinkage == "horseshoe":
+        names += ["b_covariate_z", "hs_global_a", "hs_global_b", "hs_local_a", "hs_local_b", "hs_c2"]
+    elif st.covariate_terms:
         names.append("b_covariate_std")
     for b, how in st.batch_parametrization:
         names += [f"sigma_{b}", f"u_{b}" if how == "centered" else f"z_{b}"]

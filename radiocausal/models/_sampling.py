@@ -142,11 +142,25 @@ class Diagnostics:
 
 
 def check_convergence(
-    idata: az.InferenceData, var_names: Sequence[str], thresholds: Diagnostics | None = None, *, stacklevel: int = 3
+    idata: az.InferenceData,
+    var_names: Sequence[str],
+    thresholds: Diagnostics | None = None,
+    *,
+    divergence_advice: str | None = None,
+    stacklevel: int = 3,
 ) -> list[str]:
     """Check R-hat, bulk/tail ESS and divergences; warn with :class:`ConvergenceWarning` and advice.
 
-    Returns the list of problems found (empty when the fit passes).
+    ``divergence_advice`` replaces the generic advice given for divergences (a model knows best
+    which reparametrisation helps).  Returns the list of problems found (empty when the fit passes).
+
+    Examples
+    --------
+    >>> import arviz as az, numpy as np
+    >>> idata = az.from_dict(posterior={"b": np.random.default_rng(0).normal(size=(2, 500))},
+    ...                      sample_stats={"diverging": np.zeros((2, 500), bool)})
+    >>> check_convergence(idata, ["b"])
+    []
     """
     th = thresholds or Diagnostics()
     post = idata.posterior
@@ -177,10 +191,7 @@ def check_convergence(
         n_div = int(idata.sample_stats["diverging"].sum())
         if n_div > th.max_divergences:
             problems.append(f"{n_div} divergent transition(s) after tuning")
-            advice.append(
-                "raise target_accept (e.g. 0.95), lengthen tuning, or use batch_parametrization='non_centered' "
-                "(or 'centered' for data-rich Gaussian batches)"
-            )
+            advice.append(divergence_advice or "raise target_accept (e.g. 0.95) and lengthen tuning (tune=)")
     if problems:
         tips = "; ".join(dict.fromkeys(advice))
         warnings.warn(

@@ -193,6 +193,11 @@ class AssociationModel:
         Scale a Gaussian/Student-t outcome by its sample mean and sd before applying the priors
         (default).  ``False`` keeps the priors independent of the outcome data (e.g. for
         simulation-based calibration); the outcome should then be roughly unit-scaled.
+    shrinkage : {"auto", "normal", "horseshoe"}
+        Prior on the covariates' coefficients: Normal(0, ``priors["beta"]``), or the regularised
+        horseshoe of Piironen & Vehtari (2017) (see :func:`radiocausal.models._glm._regularised_horseshoe`).
+        ``"auto"`` takes the horseshoe when covariate terms are many relative to patients (at least
+        ``HORSESHOE_MIN_TERMS`` = 8 and one per 10 patients).  The exposure is never shrunk.
     nuts_sampler : {"auto", "pymc", "nutpie"}
         ``"auto"`` uses nutpie when installed (compiled once, refits reuse it), else PyMC's NUTS.
     diagnostics : Diagnostics, optional
@@ -226,6 +231,7 @@ class AssociationModel:
         batch_parametrization: str = "auto",
         priors: Mapping[str, float] | None = None,
         scale_outcome: bool = True,
+        shrinkage: str = "auto",
         nuts_sampler: str | None = "auto",
         diagnostics: Diagnostics | None = None,
     ):
@@ -233,6 +239,8 @@ class AssociationModel:
             raise ModelError(f"dag must be a radiocausal CausalDAG, got {type(dag).__name__}")
         self.dag = dag
         self.scale_outcome = bool(scale_outcome)
+        _glm.choose_shrinkage(shrinkage, 0, 1)  # validates the value
+        self.shrinkage = shrinkage
         self.exposure = _single(exposure, dag.exposures, "exposure")
         self.outcome = _single(outcome, dag.outcomes, "outcome")
         for what, node in (("exposure", self.exposure), ("outcome", self.outcome)):
@@ -308,7 +316,7 @@ class AssociationModel:
             raise DataError(f"outcome {self.outcome!r} is not a column of data; columns are {list(map(str, data.columns))}")
         family = self.family or infer_family(data[self.outcome])
         design, levels = self._design(data, family, self._levels)
-        st = _glm.structure_of(design, family, True, self.priors, self.batch_parametrization)
+        st = _glm.structure_of(design, family, True, self.priors, self.batch_parametrization, self.shrinkage)
         if self._structure is not None and st != self._structure:
             # "auto" may pick another parametrization on new data: keep the compiled one
             same = dataclasses.replace(st, batch_parametrization=self._structure.batch_parametrization)
@@ -336,11 +344,14 @@ class AssociationModel:
         chains: int = 4,
         random_seed: int | None = None,
         *,
-        target_accept: float = 0.9,
+        target_accept: float | None = None,
         cores: int | None = None,
         progressbar: bool = False,
     ) -> az.InferenceData:
         """Sample the posterior; return InferenceData (also kept as ``idata_``).
+
+        ``target_accept`` defaults to 0.9, and to 0.99 with the horseshoe prior (whose funnel
+        geometry needs small steps; Piironen & Vehtari 2017).
 
         The result has ``posterior``, ``sample_stats``, ``observed_data``, ``posterior_predictive``
         and ``log_likelihood`` groups (``patient`` dimension, coords from ``data.index``) so that
@@ -350,6 +361,8 @@ class AssociationModel:
         """
         model, design = self.build(data)
         st = self._structure
+        if target_accept is None:
+            target_accept = 0.99 if st.shrinkage == "horseshoe" else 0.9
         idata = run_nuts(
             model,
             _glm.glm_data(design, st),
@@ -365,9 +378,23 @@ class AssociationModel:
         )
         idata = self._finish(idata, design, data, random_seed, dict(draws=draws, tune=tune, chains=chains,
                                                                     target_accept=target_accept))
-        check_convergence(idata, _glm.free_parameter_names(st), self.diagnostics)
+        check_convergence(idata, _glm.free_parameter_names(st), self.diagnostics,
+                          divergence_advice=self._divergence_advice(target_accept))
         self.idata_ = idata
         return idata
+
+    def _divergence_advice(self, target_accept: float) -> str:
+        st = self._structure
+        tips = [f"raise target_accept above {target_accept} (e.g. {0.99 if target_accept < 0.99 else 0.995})",
+                "lengthen tuning (tune=)"]
+        params = dict(st.batch_parametrization)
+        if params:
+            flip = {"centered": "non_centered", "non_centered": "centered"}
+            tips.append("batch_parametrization=" + repr(flip[next(iter(params.values()))])
+                        + " (non-centred suits few patients per batch, centred data-rich Gaussian batches)")
+        if st.shrinkage == "horseshoe":
+            tips.append("shrinkage='normal' or a smaller valid adjustment set")
+        return ", ".join(tips)
 
     def _finish(self, idata, design, data, random_seed, settings) -> az.InferenceData:
         st = self._structure
@@ -414,6 +441,7 @@ class AssociationModel:
             "batch_parametrization": json.dumps(dict(st.batch_parametrization)),
             "priors": json.dumps(dict(st.priors)),
             "scale_outcome": int(self.scale_outcome),
+            "shrinkage": st.shrinkage,
             "predictor_center": json.dumps(design.center.tolist()),
             "predictor_scale": json.dumps(design.scale.tolist()),
             "outcome_center": design.y_center,
@@ -456,6 +484,7 @@ class AssociationModel:
             batch_parametrization=param.pop() if len(param) == 1 else "auto",
             priors=json.loads(attrs["priors"]),
             scale_outcome=bool(attrs.get("scale_outcome", 1)),
+            shrinkage=attrs.get("shrinkage", "auto"),
             nuts_sampler=attrs.get("nuts_sampler", "auto"),
         )
         model.idata_ = idata

@@ -113,3 +113,39 @@ def test_rebuild_only_when_structure_changes():
     # a site level the model has never seen needs a new model: refuse clearly
     with pytest.raises(Exception, match="levels \\['D'\\]"):
         model.build(df.assign(site=["D"] * len(df)))
+
+
+def test_regularised_horseshoe_for_many_covariates():
+    rng = np.random.default_rng(4)
+    n, p = 60, 10
+    cov = pd.DataFrame(rng.normal(size=(n, p)), columns=[f"c{j}" for j in range(p)])
+    df = cov.assign(x=rng.integers(0, 2, n), y=rng.normal(size=n))
+    edges = " ; ".join(f"c{j} -> x ; c{j} -> y" for j in range(p))
+    dag = CausalDAG.from_dagitty(f"dag {{ x [exposure] y [outcome] x -> y ; {edges} }}")
+    model = AssociationModel(dag)  # auto: 10 covariates for 60 patients
+    pm_model, design = model.build(df)
+    st = model._structure
+    assert st.shrinkage == "horseshoe"
+    free = {v.name for v in pm_model.free_RVs}
+    assert {"hs_c2", "b_covariate_z", "b_exposure_std"} <= free
+    assert {"b_covariate_std", "hs_tau", "hs_lambda"} <= {d.name for d in pm_model.deterministics}
+    assert set(_glm.free_parameter_names(st)) == free
+    # global scale ~ HalfCauchy(tau0), tau0 = p0/(p-p0) * sigma/sqrt(n) with p0 = p/5 (Piironen & Vehtari);
+    # local scales ~ HalfCauchy(1): compare prior quantiles with the half-Cauchy's
+    prior = pm.sample_prior_predictive(draws=4000, model=pm_model, random_seed=2)
+    tau0 = 2.0 / 8.0 * 1.0 / np.sqrt(n)
+    tau = prior.prior["hs_tau"].values.ravel()
+    assert np.median(tau) == pytest.approx(tau0, rel=0.1)
+    assert np.quantile(tau, 0.75) == pytest.approx(tau0 * np.tan(0.75 * np.pi / 2), rel=0.15)
+    lam = prior.prior["hs_lambda"].values.ravel()
+    assert np.median(lam) == pytest.approx(1.0, rel=0.05)
+    # the NumPy log-likelihood still matches PyMC's on prior draws
+    prior = prior.isel(draw=slice(0, 3))
+    ours = _glm.pointwise_loglik(prior.prior, design, st)
+    theirs = pm.compute_log_likelihood(az.InferenceData(posterior=prior.prior), model=pm_model, progressbar=False,
+                                       extend_inferencedata=False)["outcome"].values
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    # few covariates stay on Normal priors; an explicit choice wins
+    assert AssociationModel(dag, shrinkage="normal").build(df)[0] is not pm_model
+    with pytest.raises(Exception, match="shrinkage must be one of"):
+        AssociationModel(dag, shrinkage="lasso")
