@@ -44,7 +44,11 @@ def main(argv: list[str] | None = None) -> None:
 
     model = LatentFactorModel(n_factors=10, likelihoods=sim.likelihoods, covariates=sim.covariates)
     model.fit(train, random_seed=args.seed)
-    print(f"\n{model.n_factors_} active factors after pruning (10 requested), {model.n_iter_} CAVI sweeps")
+    n_active = int((model.active_probability() > 0.5).any(axis=1).sum())
+    print(
+        f"\n{model.n_factors_} factors kept after pruning (10 requested), {n_active} active in some view "
+        f"(posterior probability > 0.5); {model.n_iter_} CAVI sweeps"
+    )
 
     summary = model.variance_explained_summary(prob=0.9)
     summary = summary[summary["p_active"] > 0.5]
