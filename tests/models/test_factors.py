@@ -368,3 +368,25 @@ def test_unconverged_fit_warns():
         model = LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian", "b": "bernoulli"}, max_iter=2)
         model.fit(_small(), random_seed=0)
     assert not model.converged_
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data_seed", [1, 2])
+def test_recovery_and_pattern_hold_across_simulated_cohorts(data_seed):
+    sim = simulate_factor_data(random_seed=data_seed)
+    model = LatentFactorModel(n_factors=10, likelihoods=sim.likelihoods).fit(sim.views, random_seed=data_seed)
+    order, _, r = align_factors(model.factor_scores(), sim.factors)
+    assert (order >= 0).all() and r.mean() >= 0.93, r
+    estimated = model.active_probability().iloc[order] > 0.5
+    assert (estimated.to_numpy() == sim.activity[estimated.columns].to_numpy()).all()
+
+
+@pytest.mark.slow
+def test_weak_signal_keeps_the_shared_structure():
+    sim = simulate_factor_data(signal=0.5, random_seed=0)
+    model = LatentFactorModel(n_factors=10, likelihoods=sim.likelihoods).fit(sim.views, random_seed=0)
+    order, _, r = align_factors(model.factor_scores(), sim.factors)
+    assert r[[0, 1, 2, 4]].min() >= 0.95, r  # factors seen by the large Gaussian views
+    p_active = model.active_probability()
+    for i in (0, 1):  # shared by all three views
+        assert (p_active.iloc[order[i]] > 0.5).all()
