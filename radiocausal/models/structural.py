@@ -50,7 +50,8 @@ class StructuralModel:
     Each observed node gets a GLM given its observed parents (family from its column, as in
     :func:`~radiocausal.models.infer_family`, or from ``families=``); all GLMs are fitted jointly.
     Batch nodes and unordered categorical root nodes are exogenous: they are taken from the
-    data, batch parents entering their children as hierarchical zero-sum intercepts and
+    data, batch parents entering their children as hierarchical zero-sum intercepts (centred for
+    Gaussian children with at least 30 patients per batch level, non-centred otherwise) and
     categorical parents as one-hot terms.  Parents are standardised with the fitted data's mean and
     sd; priors are :data:`~radiocausal.models.DEFAULT_PRIORS` on those scales.
 
@@ -190,9 +191,15 @@ class StructuralModel:
                 for p in parents:
                     pn = nodes[p]
                     if pn.kind == "batch":
+                        # as in AssociationModel: centred zero-sum intercepts for data-rich Gaussian
+                        # nodes (non-centred ones diverge there), non-centred otherwise
                         s = pm.HalfNormal(f"{v}:sigma_{p}", pri["batch_sigma"])
-                        z = pm.ZeroSumNormal(f"{v}:z_{p}", sigma=1.0, dims=p)
-                        eta = eta + (s * z)[dc[f"data_{p}"]]
+                        counts = np.bincount(values[f"data_{p}"], minlength=len(pn.levels))
+                        if node.family in ("normal", "student_t") and counts.min() >= _glm.CENTERED_MIN_PER_LEVEL:
+                            u = pm.ZeroSumNormal(f"{v}:u_{p}", sigma=s, dims=p)
+                        else:
+                            u = s * pm.ZeroSumNormal(f"{v}:z_{p}", sigma=1.0, dims=p)
+                        eta = eta + u[dc[f"data_{p}"]]
                     elif pn.kind == "categorical":
                         for j, lev in enumerate(pn.levels[1:], start=1):
                             terms.append(f"{p}[{lev}]")
