@@ -16,7 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from radiocausal.errors import DataError, IdentificationError, ModelError, RoleError
-from radiocausal.graph import CausalDAG
+from radiocausal.graph import CausalDAG, NodeSet
 from radiocausal.models import _glm
 from radiocausal.models._design import build_design, infer_family, normalise_family
 from radiocausal.models._sampling import CompiledCache, Diagnostics, check_convergence, resolve_sampler, run_nuts
@@ -106,13 +106,13 @@ def choose_adjustment_set(
                 f"no adjustment set identifies the effect of {exposure!r} on {outcome!r} in this DAG:\n{expl}"
             )
         sets = sorted(sets, key=lambda s: (len(s), sorted(s)))
-        return frozenset(sets[0]), rule
+        return NodeSet(sets[0]), rule
     if isinstance(adjustment, str):
         raise ModelError(
             f"adjustment must be None, one of {_ADJ_KINDS}, or an iterable of node names; got the string "
             f"{adjustment!r} (for a single node write [{adjustment!r}])"
         )
-    zs = frozenset(adjustment)
+    zs = NodeSet(adjustment)
     expl = dag.explain_adjustment(zs, exposure, outcome)
     if not expl.is_valid:
         raise IdentificationError(str(expl))
