@@ -180,6 +180,58 @@ def wilcoxon_block(X, G, A, budget: int) -> dict[str, np.ndarray]:
 #: |linear predictor| beyond which a fitted probability is numerically 0 or 1 (as R's glm warns)
 SEPARATION_ETA = 30.0
 
+_NEWTON = None
+
+
+def _newton_direction():
+    """Compile (once, cached on disk) the Newton step shared by the logistic and ordinal kernels.
+
+    ``newton_direction(H, g, L, delta, e0, d)`` factors the information matrix ``H`` (lower
+    triangle read) as ``L L'``, writes ``delta = H^-1 g`` and returns ``(H^-1)[0, 0] = |L^-1 e_0|^2``,
+    the exposure coefficient's variance; it returns -1 when ``H`` is not positive definite.
+    """
+    global _NEWTON
+    if _NEWTON is not None:
+        return _NEWTON
+    import numba
+
+    @numba.njit(cache=True, fastmath=True)
+    def newton_direction(H, g, L, delta, e0, d):  # pragma: no cover
+        for a in range(d):
+            acc = H[a, a]
+            for c in range(a):
+                acc -= L[a, c] * L[a, c]
+            if not (acc > 0.0):
+                return -1.0
+            L[a, a] = np.sqrt(acc)
+            for b in range(a + 1, d):
+                acc2 = H[b, a]
+                for c in range(a):
+                    acc2 -= L[b, c] * L[a, c]
+                L[b, a] = acc2 / L[a, a]
+        for a in range(d):
+            acc = g[a]
+            for c in range(a):
+                acc -= L[a, c] * delta[c]
+            delta[a] = acc / L[a, a]
+        for a in range(d - 1, -1, -1):
+            acc = delta[a]
+            for c in range(a + 1, d):
+                acc -= L[c, a] * delta[c]
+            delta[a] = acc / L[a, a]
+        v = 0.0
+        for a in range(d):
+            acc = 1.0 if a == 0 else 0.0
+            for c in range(a):
+                acc -= L[a, c] * e0[c]
+            e0[a] = acc / L[a, a]
+            v += e0[a] * e0[a]
+        return v
+
+    _NEWTON = newton_direction
+    return _NEWTON
+
+
 _KERNEL = None
 
 
@@ -189,6 +241,8 @@ def _logistic_kernel():
     if _KERNEL is not None:
         return _KERNEL
     import numba
+
+    newton_direction = _newton_direction()
 
     @numba.njit(parallel=True, cache=True, fastmath=True)
     def kernel(XS, Y, AT, B0, okx, oky, max_iter, tol, sep_eta, est, var, conv, sep, attempted):  # pragma: no cover
@@ -247,42 +301,10 @@ def _logistic_kernel():
                         for s in range(n):
                             acc += w[s] * ra[s] * rc[s]
                         H[a, c] = acc
-                # Cholesky factor of the information matrix
-                pd_ok = True
-                for a in range(d):
-                    acc = H[a, a]
-                    for c in range(a):
-                        acc -= L[a, c] * L[a, c]
-                    if not (acc > 0.0):
-                        pd_ok = False
-                        break
-                    L[a, a] = np.sqrt(acc)
-                    for b in range(a + 1, d):
-                        acc2 = H[b, a]
-                        for c in range(a):
-                            acc2 -= L[b, c] * L[a, c]
-                        L[b, a] = acc2 / L[a, a]
-                if not pd_ok:
+                # delta = H^-1 g and v00 = (H^-1)[0, 0], by Cholesky; negative when H is not PD
+                v00 = newton_direction(H, g, L, delta, e0, d)
+                if v00 < 0.0:
                     break
-                # delta = H^-1 g ; v00 = (H^-1)[0, 0] = |L^-1 e_0|^2
-                for a in range(d):
-                    acc = g[a]
-                    for c in range(a):
-                        acc -= L[a, c] * delta[c]
-                    delta[a] = acc / L[a, a]
-                for a in range(d - 1, -1, -1):
-                    acc = delta[a]
-                    for c in range(a + 1, d):
-                        acc -= L[c, a] * delta[c]
-                    delta[a] = acc / L[a, a]
-                v = 0.0
-                for a in range(d):
-                    acc = 1.0 if a == 0 else 0.0
-                    for c in range(a):
-                        acc -= L[a, c] * e0[c]
-                    e0[a] = acc / L[a, a]
-                    v += e0[a] * e0[a]
-                v00 = v
                 step = 0.0
                 scale = 0.0
                 for a in range(d):
@@ -412,6 +434,8 @@ def _ordinal_kernel():
         return _ORDINAL_KERNEL
     import numba
 
+    newton_direction = _newton_direction()
+
     @numba.njit(cache=True, inline="always")
     def _cdf(v):  # pragma: no cover
         if v >= 0:
@@ -525,40 +549,9 @@ def _ordinal_kernel():
                     if has_up and has_lo:
                         H[iu, il] -= ua * ub
                 # Cholesky of the information (lower triangle as filled: row index >= column index)
-                pd_ok = True
-                for a in range(d):
-                    acc = H[a, a]
-                    for c in range(a):
-                        acc -= L[a, c] * L[a, c]
-                    if not (acc > 0.0):
-                        pd_ok = False
-                        break
-                    L[a, a] = np.sqrt(acc)
-                    for b in range(a + 1, d):
-                        acc2 = H[b, a]
-                        for c in range(a):
-                            acc2 -= L[b, c] * L[a, c]
-                        L[b, a] = acc2 / L[a, a]
-                if not pd_ok:
+                v00 = newton_direction(H, g, L, delta, e0, d)
+                if v00 < 0.0:
                     break
-                for a in range(d):
-                    acc = g[a]
-                    for c in range(a):
-                        acc -= L[a, c] * delta[c]
-                    delta[a] = acc / L[a, a]
-                for a in range(d - 1, -1, -1):
-                    acc = delta[a]
-                    for c in range(a + 1, d):
-                        acc -= L[c, a] * delta[c]
-                    delta[a] = acc / L[a, a]
-                v = 0.0
-                for a in range(d):
-                    acc = 1.0 if a == 0 else 0.0
-                    for c in range(a):
-                        acc -= L[a, c] * e0[c]
-                    e0[a] = acc / L[a, a]
-                    v += e0[a] * e0[a]
-                v00 = v
                 # step halving keeps the thresholds ordered and the likelihood from decreasing
                 step_scale = 1.0
                 new_ll = -np.inf
