@@ -1104,8 +1104,13 @@ class CausalDAG:
         *,
         effect: Literal["total", "direct"] = "total",
         selection: Iterable[str] | None = None,
+        max_paths: int = 5,
     ) -> AdjustmentExplanation:
         """Judge ``adjustment_set`` and say why, in words, with a witness path for each problem.
+
+        ``max_paths`` bounds how many distinct open back-door paths are listed (each further one
+        is found after blocking the previous at an observed node); every adjusted node that opens
+        a path through a collider gets its own witness.
 
         Examples
         --------
@@ -1149,14 +1154,28 @@ class CausalDAG:
         starts = prob.xs | prob.sel
         found = alg.find_open_path(prob.parents, prob.children, starts, prob.ys, usable)
         if found is not None:
-            # Witnesses: the shortest open path, one left open by the covariates that are
-            # ancestors of X or Y (back-door paths), and one that stays open even when the
-            # canonical candidate is added (paths opened through colliders or selection).
+            # Witnesses: the shortest open path; then the paths left open by the covariates that are
+            # ancestors of X or Y (back-door paths), one after another, each found after blocking
+            # the previous one at an observed node (up to max_paths); then, per adjusted node, a
+            # path that conditioning on it opens through a collider.
             anc_xy = alg.ancestors(parents, prob.xs | prob.ys | prob.sel)
             witnesses = [found]
-            w = alg.find_open_path(prob.parents, prob.children, starts, prob.ys, usable & anc_xy)
-            if w is not None:
-                witnesses.append(w)
+            cond = set(usable & anc_xy)
+            for _ in range(max_paths):
+                w = alg.find_open_path(prob.parents, prob.children, starts, prob.ys, cond)
+                if w is None:
+                    break
+                if w not in witnesses:
+                    witnesses.append(w)
+                nodes, arrows = w
+                blockers = [
+                    v
+                    for i, v in enumerate(nodes[1:-1], start=1)
+                    if v in prob.allowed and not (arrows[i - 1] == "->" and arrows[i] == "<-")
+                ]
+                if not blockers:
+                    break  # nothing observed can block this path: it is reported as such
+                cond.add(blockers[0])
             colliders = alg.find_collider_paths(prob.parents, prob.children, starts, prob.ys, usable)
             witnesses += [colliders[z] for z in sorted(colliders)]
             for nodes, arrows in witnesses:

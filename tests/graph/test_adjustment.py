@@ -153,3 +153,14 @@ def test_unblockable_path_note_only_when_nothing_observed_can_block():
     assert dag.adjustment_sets() == [frozenset({"b"})]
     dag2 = CausalDAG.from_dagitty("dag { x [exposure] y [outcome] u [latent] x -> y ; u -> x ; u -> y }")
     assert any("only through unobserved u" in n for n in dag2.explain_adjustment([]).notes)
+
+
+def test_every_open_backdoor_path_is_listed():
+    dag = CausalDAG.from_dagitty(
+        "dag { x [exposure] y [outcome] a -> x ; a -> y ; b -> x ; b -> y ; c -> x ; c -> y ; x -> y }"
+    )
+    why = dag.explain_adjustment([])
+    for v in "abc":
+        assert f"the back-door path `x <- {v} -> y` stays open" in why.problems
+    assert len(dag.explain_adjustment([], max_paths=1).problems) == 2
+    assert dag.explain_adjustment(["a", "b"]).problems == ["the back-door path `x <- c -> y` stays open"]
