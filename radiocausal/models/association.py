@@ -24,6 +24,9 @@ from radiocausal.models._sampling import CompiledCache, Diagnostics, check_conve
 __all__ = ["AssociationModel", "choose_adjustment_set", "effect_summary"]
 
 _ADJ_KINDS = ("optimal", "minimal", "minimum", "canonical")
+DIRECTIONS = ("causal", "predictive")
+#: Posterior name of the focal coefficient per direction (the GLM builds it as ``b_exposure``).
+_FOCAL = {"causal": "b_exposure", "predictive": "b_predictor"}
 
 #: Built (and, with nutpie, compiled) models shared by every AssociationModel in the process whose
 #: structure is the same (family, covariate terms, batch levels, priors; not the exposure's or the
@@ -124,30 +127,34 @@ def effect_summary(idata: az.InferenceData, hdi_prob: float = 0.94, *, covariate
 
     Columns: ``term``, ``mean``, ``sd``, ``hdi_3%``, ``hdi_97%`` (for the default ``hdi_prob``),
     ``r_hat``, ``ess_bulk``, ``ess_tail``, ``p_positive`` (posterior probability that the
-    coefficient is > 0) and ``scale`` (what one unit means: ``log-odds``, ``log cumulative odds``
-    or the outcome's units, per unit of the predictor).  With ``covariates=True`` the adjustment
+    coefficient is > 0) and ``scale`` (what one unit means: ``log-odds of <response>``,
+    ``log cumulative odds of <response>`` or the response's units, per unit of the focal predictor).
+    For a ``direction="predictive"`` fit the row is the *feature's* (the DAG outcome's) coefficient in
+    the regression of the exposure on it: an adjusted association, not a causal effect.  With ``covariates=True`` the adjustment
     covariates' coefficients follow the exposure's.
     """
     attrs = idata.attrs
-    if "b_exposure" not in idata.posterior:
-        raise ModelError("idata has no 'b_exposure' in its posterior: not an AssociationModel fit")
-    names = ["b_exposure"] + (["b_covariate"] if covariates and "b_covariate" in idata.posterior else [])
+    focal = _FOCAL.get(attrs.get("direction", "causal"), "b_exposure")
+    if focal not in idata.posterior:
+        raise ModelError(f"idata has no {focal!r} in its posterior: not an AssociationModel fit")
+    names = [focal] + (["b_covariate"] if covariates and "b_covariate" in idata.posterior else [])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         summ = az.summary(idata, var_names=names, hdi_prob=hdi_prob, round_to="none")
-    terms = [attrs.get("exposure", "exposure")]
+    terms = [attrs.get("predictor", attrs.get("exposure", "exposure"))]
     if len(names) > 1:
         terms += [str(c) for c in idata.posterior["covariate"].values]
     summ.index = terms
     summ.index.name = "term"
-    draws = [idata.posterior["b_exposure"].values.ravel()]
+    draws = [idata.posterior[focal].values.ravel()]
     if len(names) > 1:
         cov = idata.posterior["b_covariate"].values
         draws += [cov[..., j].ravel() for j in range(cov.shape[-1])]
     summ["p_positive"] = [float(np.mean(d > 0)) for d in draws]
     family = attrs.get("family", "")
-    unit = {"bernoulli": "log-odds", "ordered_logistic": "log cumulative odds"}.get(
-        family, f"{attrs.get('outcome', 'outcome')} units"
+    response = attrs.get("response", attrs.get("outcome", "outcome"))
+    unit = {"bernoulli": f"log-odds of {response}", "ordered_logistic": f"log cumulative odds of {response}"}.get(
+        family, f"{response} units"
     )
     summ["scale"] = f"{unit} per unit"
     lo, hi = summ.columns[2], summ.columns[3]
@@ -172,6 +179,23 @@ class AssociationModel:
     scales and can be overridden with ``priors={"beta": 1.0, ...}``.  ``b_exposure`` in the
     posterior is the exposure's coefficient per unit of the exposure, on the link scale
     (log-odds for ``bernoulli``), in outcome units for Gaussian outcomes.
+
+    **Direction.**  ``direction="causal"`` (default) models P(outcome | exposure, Z), the
+    direction of the DAG's arrows (in radiogenomics: P(feature | gene, covariates), genes shape
+    the phenotype); ``b_exposure`` is then the exposure's causal effect, given the DAG.
+    ``direction="predictive"`` models the *reverse*, P(exposure | outcome, Z), e.g. P(EGFR mutation
+    | texture, covariates), with the same DAG roles (``exposure`` is still the gene, ``outcome``
+    still the feature) and the same DAG-chosen set Z.  Because Z blocks every back-door path
+    between exposure and outcome, the conditional association of the two given Z flows only along
+    the causal paths exposure -> ... -> outcome, so the coefficient, ``b_predictor`` in the
+    posterior (per unit of the outcome, on the exposure's link scale), is an *unconfounded
+    association measure*: it is zero exactly when the outcome carries no information about the
+    exposure beyond Z, and its sign is that of the causal effect.  For a Gaussian outcome with
+    outcome = ... + b * exposure + noise(sd sigma) and a binary exposure, it equals b / sigma**2
+    (the logistic model is then exact).  It is **not** a causal effect of the outcome on the
+    exposure: the DAG says intervening on the outcome changes nothing upstream, so such a fit
+    refuses :meth:`intervene`, and :class:`~radiocausal.models.StructuralModel` refuses ``do()``
+    against the DAG's direction.  Use it for prediction or as an adjusted association.
 
     Parameters
     ----------
@@ -202,6 +226,9 @@ class AssociationModel:
         ``"auto"`` uses nutpie when installed (compiled once, refits reuse it), else PyMC's NUTS.
     diagnostics : Diagnostics, optional
         Thresholds of the convergence gate.
+    direction : {"causal", "predictive"}
+        Which conditional to model (see *Direction* above).  ``family`` is then the family of the
+        modelled response: the outcome (causal) or the exposure (predictive).
 
     Examples
     --------
@@ -234,7 +261,11 @@ class AssociationModel:
         shrinkage: str = "auto",
         nuts_sampler: str | None = "auto",
         diagnostics: Diagnostics | None = None,
+        direction: str = "causal",
     ):
+        if direction not in DIRECTIONS:
+            raise ModelError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+        self.direction = direction
         if not isinstance(dag, CausalDAG):
             raise ModelError(f"dag must be a radiocausal CausalDAG, got {type(dag).__name__}")
         self.dag = dag
@@ -250,8 +281,12 @@ class AssociationModel:
             raise IdentificationError(
                 f"the DAG has no directed path from exposure {self.exposure!r} to outcome {self.outcome!r}: it asserts "
                 "that the causal effect is zero. To model the association in the anti-causal (predictive) "
-                "direction, swap exposure and outcome to follow the DAG"
+                "direction, keep exposure and outcome as the DAG has them and pass direction='predictive'"
             )
+        #: the modelled variable and the focal predictor: (outcome, exposure) or, predictive, (exposure, outcome)
+        self.response_, self.predictor_ = (
+            (self.outcome, self.exposure) if direction == "causal" else (self.exposure, self.outcome)
+        )
         self.family = normalise_family(family) if family is not None else None
         adj, rule = choose_adjustment_set(dag, self.exposure, self.outcome, adjustment)
         self.batch_parametrization = batch_parametrization
@@ -298,7 +333,7 @@ class AssociationModel:
     # ------------------------------------------------------------------ building
     def _design(self, data: pd.DataFrame, family: str, levels=None):
         return build_design(
-            data, self.outcome, family, [self.exposure, *self.covariates_], list(self.batch_), levels=levels,
+            data, self.response_, family, [self.predictor_, *self.covariates_], list(self.batch_), levels=levels,
             scale_outcome=self.scale_outcome,
         )
 
@@ -312,9 +347,10 @@ class AssociationModel:
         """
         if not isinstance(data, pd.DataFrame):
             raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-        if self.outcome not in data.columns:
-            raise DataError(f"outcome {self.outcome!r} is not a column of data; columns are {list(map(str, data.columns))}")
-        family = self.family or infer_family(data[self.outcome])
+        if self.response_ not in data.columns:
+            what = "outcome" if self.direction == "causal" else "exposure (the response of a predictive model)"
+            raise DataError(f"{what} {self.response_!r} is not a column of data; columns are {list(map(str, data.columns))}")
+        family = self.family or infer_family(data[self.response_])
         design, levels = self._design(data, family, self._levels)
         st = _glm.structure_of(design, family, True, self.priors, self.batch_parametrization, self.shrinkage)
         if self._structure is not None and st != self._structure:
@@ -378,7 +414,7 @@ class AssociationModel:
         )
         idata = self._finish(idata, design, data, random_seed, dict(draws=draws, tune=tune, chains=chains,
                                                                     target_accept=target_accept))
-        check_convergence(idata, _glm.free_parameter_names(st), self.diagnostics,
+        check_convergence(idata, [self._posterior_name(v) for v in _glm.free_parameter_names(st)], self.diagnostics,
                           divergence_advice=self._divergence_advice(target_accept))
         self.idata_ = idata
         return idata
@@ -409,6 +445,8 @@ class AssociationModel:
         ll = _glm.pointwise_loglik(post, design, st)
         rng = np.random.default_rng(None if random_seed is None else [random_seed, 1])
         pp = _glm.posterior_predict(post, design, st, rng)
+        if self.direction != "causal":
+            post = post.rename({v: self._posterior_name(v) for v in ("b_exposure", "b_exposure_std") if v in post})
         y_obs = design.y
         if st.family == "ordered_logistic" or (st.family == "bernoulli" and design.outcome_levels != [0, 1]):
             levels = np.asarray(design.outcome_levels)
@@ -417,12 +455,20 @@ class AssociationModel:
         out = az.InferenceData(
             posterior=post,
             sample_stats=idata.sample_stats,
-            posterior_predictive=xr.Dataset({self.outcome: xr.DataArray(pp, coords=coords, dims=dims)}),
-            log_likelihood=xr.Dataset({self.outcome: xr.DataArray(ll, coords=coords, dims=dims)}),
-            observed_data=xr.Dataset({self.outcome: xr.DataArray(y_obs, coords={"patient": patients}, dims=("patient",))}),
+            posterior_predictive=xr.Dataset({self.response_: xr.DataArray(pp, coords=coords, dims=dims)}),
+            log_likelihood=xr.Dataset({self.response_: xr.DataArray(ll, coords=coords, dims=dims)}),
+            observed_data=xr.Dataset(
+                {self.response_: xr.DataArray(y_obs, coords={"patient": patients}, dims=("patient",))}
+            ),
         )
         out.attrs.update(self._attrs(design, settings))
         return out
+
+    def _posterior_name(self, name: str) -> str:
+        """The posterior's name for a GLM variable (``b_exposure*`` is ``b_predictor*`` when predictive)."""
+        if self.direction != "causal" and name.startswith("b_exposure"):
+            return "b_predictor" + name[len("b_exposure"):]
+        return name
 
     def _attrs(self, design, settings) -> dict[str, Any]:
         st = self._structure
@@ -431,6 +477,15 @@ class AssociationModel:
             "dag": self.dag.to_dagitty(),
             "exposure": self.exposure,
             "outcome": self.outcome,
+            "direction": self.direction,
+            "response": self.response_,
+            "predictor": self.predictor_,
+            "focal_coefficient": _FOCAL[self.direction],
+            "estimand": (
+                f"causal effect of {self.exposure} on {self.outcome}" if self.direction == "causal" else
+                f"adjusted (unconfounded) association of {self.outcome} with {self.exposure} in the model of "
+                f"{self.exposure} given {self.outcome}; not a causal effect, do() not applicable"
+            ),
             "family": st.family,
             "adjustment_set": json.dumps(sorted(self.adjustment_set_)),
             "adjustment_rule": self.adjustment_rule_,
@@ -461,6 +516,42 @@ class AssociationModel:
         """Posterior summary of the exposure's coefficient (see :func:`effect_summary`)."""
         return effect_summary(self._require_fit(), hdi_prob, covariates=covariates)
 
+    def intervene(self, interventions: Mapping[str, Any], baseline: Mapping[str, Any] | None = None,
+                  target: str | None = None) -> np.ndarray:
+        """Refuse: a single regression is not a ``do()`` engine.
+
+        A ``direction="predictive"`` fit models the exposure given the outcome, against the
+        DAG's arrows: ``do(outcome)`` has no effect on the exposure in that DAG, and reading the
+        predictive coefficient as one would be wrong, so this raises
+        :class:`~radiocausal.errors.IdentificationError` explaining why.  A causal-direction fit's
+        ``b_exposure`` already is the average causal effect on the link scale; interventions on
+        any node of the DAG are answered by :class:`~radiocausal.models.StructuralModel`, so this
+        raises :class:`~radiocausal.errors.ModelError` pointing there.
+
+        Examples
+        --------
+        >>> from radiocausal.graph import CausalDAG
+        >>> dag = CausalDAG.from_dagitty("dag { EGFR -> texture ; EGFR [exposure] ; texture [outcome] }")
+        >>> AssociationModel(dag, direction="predictive").intervene({"texture": 1.0})
+        Traceback (most recent call last):
+        ...
+        radiocausal.errors.IdentificationError: ...
+        """
+        if self.direction == "predictive":
+            nodes = list(interventions) if isinstance(interventions, Mapping) else interventions
+            raise IdentificationError(
+                f"this AssociationModel is predictive: it models P({self.exposure} | {self.outcome}, "
+                f"{sorted(self.adjustment_set_)}), against the DAG's direction {self.exposure} -> ... -> "
+                f"{self.outcome}. Its coefficient b_predictor is an adjusted association, not a causal effect; "
+                f"the DAG says do({nodes}) leaves {self.exposure} unchanged (it is not a descendant), so no "
+                f"intervention is computed. For do() questions fit StructuralModel(dag) and intervene on "
+                f"{self.exposure!r}"
+            )
+        raise ModelError(
+            "AssociationModel does not simulate interventions: its b_exposure is the exposure's average causal "
+            "effect on the link scale; for do() on any node and effects on other scales use StructuralModel(dag)"
+        )
+
     def save(self, path: str | os.PathLike) -> None:
         """Write ``idata_`` (with its attrs) to NetCDF; :meth:`load` reads it back."""
         self._require_fit().to_netcdf(str(path))
@@ -486,12 +577,14 @@ class AssociationModel:
             scale_outcome=bool(attrs.get("scale_outcome", 1)),
             shrinkage=attrs.get("shrinkage", "auto"),
             nuts_sampler=attrs.get("nuts_sampler", "auto"),
+            direction=attrs.get("direction", "causal"),
         )
         model.idata_ = idata
         return model
 
     def __repr__(self) -> str:
         return (
-            f"AssociationModel(exposure={self.exposure!r}, outcome={self.outcome!r}, family={self.family!r}, "
+            f"AssociationModel(exposure={self.exposure!r}, outcome={self.outcome!r}, direction={self.direction!r}, "
+            f"family={self.family!r}, "
             f"adjustment={sorted(self.adjustment_set_)}, batch={list(self.batch_)})"
         )
