@@ -65,11 +65,11 @@ class SiteProfile:
     noise_sd: float = 5.0
 
 
-#: Three sites: a reference scanner, a finer and noisier one, a coarser and brighter one.
+#: Three sites: a reference scanner, a finer, noisier and brighter one, a coarser and darker one.
 DEFAULT_SITES: tuple[SiteProfile, ...] = (
     SiteProfile(spacing=(1.0, 1.0, 2.0), scale=1.0, offset=0.0, noise_sd=5.0),
-    SiteProfile(spacing=(0.8, 0.8, 1.5), scale=0.85, offset=20.0, noise_sd=9.0),
-    SiteProfile(spacing=(1.2, 1.2, 2.5), scale=1.2, offset=-10.0, noise_sd=3.0),
+    SiteProfile(spacing=(0.8, 0.8, 1.5), scale=0.9, offset=30.0, noise_sd=9.0),
+    SiteProfile(spacing=(1.2, 1.2, 2.5), scale=1.15, offset=-35.0, noise_sd=3.0),
 )
 
 
@@ -134,7 +134,9 @@ def tumour_arrays(
     mean = 100.0 + 15.0 * float(intensity)
     het_sd = 12.0 * float(np.exp(0.4 * heterogeneity))
     field = ndimage.gaussian_filter(rng.standard_normal(shape), sigma=1.0 / spacing_zyx * 1.5)
-    field /= field.std() or 1.0
+    if mask.any():  # zero mean, unit sd inside the tumour: heterogeneity never shifts the mean
+        inside = field[mask]
+        field = (field - inside.mean()) / (inside.std() or 1.0)
     truth = np.where(mask, mean + het_sd * field, 0.0)
     truth = ndimage.gaussian_filter(truth, sigma=0.6)  # partial-volume blur at the edge
     image = site.scale * truth + site.offset + site.noise_sd * rng.standard_normal(shape)
