@@ -264,6 +264,40 @@ def free_parameter_names(st: GLMStructure) -> list[str]:
     return names
 
 
+def deterministics_in_numpy(st: GLMStructure) -> bool:
+    """Whether :func:`add_deterministics` can derive all of ``st``'s deterministics from its free draws."""
+    return not (st.covariate_terms and st.shrinkage == "horseshoe")
+
+
+def add_deterministics(post, design: Design, st: GLMStructure):
+    """Add the model's deterministics (``b_exposure``, ``b_covariate``, ``u_<batch>``, ``sigma``) to ``post``.
+
+    They are the same functions of the free parameters as in :func:`build_pymc_glm`, evaluated
+    in NumPy on the draws, so the compiled sampler need not carry them (see
+    :class:`~radiocausal.models._sampling.CompiledCache`).  Variables already present are left
+    as they are.  Not for the horseshoe (see :func:`deterministics_in_numpy`).
+    """
+    import xarray as xr
+
+    if not deterministics_in_numpy(st):
+        raise ModelError("the horseshoe's deterministics are computed by the compiled model")
+    new = {}
+    off = 0
+    if st.exposure_term is not None:
+        off = 1
+        if "b_exposure" not in post:
+            new["b_exposure"] = post["b_exposure_std"] * (design.y_scale / design.scale[0])
+    if st.covariate_terms and "b_covariate" not in post:
+        factor = xr.DataArray(design.y_scale / design.scale[off:], dims="covariate")
+        new["b_covariate"] = post["b_covariate_std"] * factor
+    for b, how in st.batch_parametrization:
+        if how == "non_centered" and f"u_{b}" not in post:
+            new[f"u_{b}"] = post[f"z_{b}"] * post[f"sigma_{b}"]
+    if st.family in ("normal", "student_t") and "sigma" not in post:
+        new["sigma"] = post["sigma_std"] * design.y_scale
+    return post.assign(new) if new else post
+
+
 def _draws(post, name: str) -> np.ndarray:
     return np.asarray(post[name].values, dtype=float)
 

@@ -50,16 +50,23 @@ class CompiledCache:
 
     ``data_names`` are the names of the model's ``pm.Data`` containers; new values for them go
     through ``CompiledModel.with_data`` (no recompilation).
+
+    ``var_names`` (optional) restricts what the compiled sampler stores per draw: naming only the
+    free parameters leaves the model's deterministics out of nutpie's numba-compiled "expand"
+    function, which shortens the first compilation; the caller then derives the deterministics
+    from the draws itself (as :func:`radiocausal.models._glm.add_deterministics` does).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, var_names: Sequence[str] | None = None) -> None:
         self.compiled: Any = None
+        self.var_names = None if var_names is None else list(var_names)
 
     def get(self, model) -> Any:
         if self.compiled is None:
             import nutpie
 
-            self.compiled = nutpie.compile_pymc_model(model)
+            kwargs = {} if self.var_names is None else {"var_names": self.var_names}
+            self.compiled = nutpie.compile_pymc_model(model, **kwargs)
         return self.compiled
 
 

@@ -42,7 +42,10 @@ def _shared_model(design, st: _glm.GLMStructure, sampler: str):
     key = (dataclasses.replace(st, exposure_term="exposure" if st.exposure_term is not None else None), sampler)
     hit = _SHARED.get(key)
     if hit is None:
-        hit = (_glm.build_pymc_glm(design, st, OBSERVED_NAME), CompiledCache())
+        model = _glm.build_pymc_glm(design, st, OBSERVED_NAME)
+        # the sampler stores only the free parameters; _finish derives the deterministics in NumPy
+        free = [v.name for v in model.free_RVs] if _glm.deterministics_in_numpy(st) else None
+        hit = (model, CompiledCache(free))
         _SHARED[key] = hit
         while len(_SHARED) > SHARED_MODELS_MAX:
             _SHARED.popitem(last=False)
@@ -437,6 +440,8 @@ class AssociationModel:
         post = idata.posterior
         keep = [v for v in post.data_vars if not str(v).startswith("data_") and not str(v).endswith("__")]
         post = post[keep]
+        if _glm.deterministics_in_numpy(st):
+            post = _glm.add_deterministics(post, design, st)
         patients = np.asarray(data.index)
         if patients.dtype == object:
             patients = patients.astype(str)
