@@ -149,3 +149,21 @@ def test_regularised_horseshoe_for_many_covariates():
     assert AssociationModel(dag, shrinkage="normal").build(df)[0] is not pm_model
     with pytest.raises(Exception, match="shrinkage must be one of"):
         AssociationModel(dag, shrinkage="lasso")
+
+
+@pytest.mark.parametrize("family", ["bernoulli", "normal"])
+def test_numpy_deterministics_match_pymc(family):
+    # the compiled sampler stores only free parameters; the NumPy deterministics must equal PyMC's
+    df = _data(family)
+    model = AssociationModel(CausalDAG.from_dagitty(DAG), family=family, batch_parametrization="non_centered")
+    pm_model, design = model.build(df)
+    st = model._structure
+    assert _glm.deterministics_in_numpy(st)
+    assert model._cache.var_names == [v.name for v in pm_model.free_RVs]
+    post = pm.sample_prior_predictive(draws=5, model=pm_model, random_seed=2).prior
+    derived = [v.name for v in pm_model.deterministics]
+    assert {"b_exposure", "b_covariate", "u_site"} <= set(derived)
+    ours = _glm.add_deterministics(post.drop_vars(derived), design, st)
+    for name in derived:
+        assert ours[name].dims == post[name].dims
+        np.testing.assert_allclose(ours[name].values, post[name].values, rtol=1e-10)
