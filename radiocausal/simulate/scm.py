@@ -412,7 +412,17 @@ def simulate_tables(
         bad = [v for v in pair if v not in dag]
         if bad:
             raise UnknownNodeError(f"effects entry {pair!r} names unknown node(s) {bad}")
-    x0, x1 = (float(c) for c in contrast)
+    try:
+        x0, x1 = (float(c) for c in contrast)
+    except (TypeError, ValueError):
+        raise ModelError(f"contrast={contrast!r}: expected two exposure values (x0, x1)") from None
+    for x, _ in effects:
+        levels = specs[x].n_levels
+        if levels is not None and not all(v == int(v) and 0 <= v < levels for v in (x0, x1)):
+            raise ModelError(
+                f"contrast={contrast!r}: exposure {x!r} is {specs[x].type} with codes 0..{levels - 1}; "
+                "expected two of those codes"
+            )
 
     seeds = np.random.SeedSequence(random_seed).spawn(2)
     rng = np.random.default_rng(seeds[0])

@@ -160,3 +160,12 @@ def test_batch_confounded_naive_association_is_biased_adjusted_is_not():
     assert abs(grade_only["estimate"] - true_effect) > 6 * grade_only["se"]  # the batch bias remains
     assert abs(adjusted["estimate"] - true_effect) < 3 * adjusted["se"]
     assert sorted(sc.dag.adjustment_sets()[0]) == ["grade", "site"]
+
+
+def test_contrast_must_be_valid_codes_of_a_discrete_exposure():
+    with pytest.raises(ModelError, match="contrast"):
+        simulate_tables("dag { x [exposure] ; y [outcome] ; x -> y }", {("x", "y"): 1.0}, 5,
+                        nodes={"x": "binary", "y": "continuous"}, contrast=(0, 2))
+    _, truth = simulate_tables("dag { x [exposure] ; y [outcome] ; x -> y }", {("x", "y"): 1.5}, 5,
+                               nodes={"x": "continuous", "y": "continuous"}, contrast=(-1, 3), n_truth=100)
+    assert truth.ace[("x", "y")] == pytest.approx(1.5 * 4, abs=1e-9)
