@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -126,3 +127,16 @@ def test_site_makes_a_spurious_intensity_association_that_adjustment_removes(tmp
     adjusted = association_scan(exposure, mean, test="linear", covariates=covs).iloc[0]
     assert naive["p_value"] < 1e-6
     assert abs(adjusted["estimate"]) < 3 * adjusted["se"]
+
+
+def test_write_cohort_folder_round_trips(tmp_path):
+    import json
+
+    sc = batch_confounding()
+    data, truth, manifest = sc.write_cohort(6, tmp_path, random_seed=2, n_truth=1000)
+    back = pd.read_csv(tmp_path / "patients.csv", index_col="patient_id")
+    pd.testing.assert_frame_equal(back, data, check_dtype=False)
+    record = json.loads((tmp_path / "truth.json").read_text())
+    assert {(c["cause"], c["effect"]) for c in record["coefficients"]} == set(sc.dag.edges)
+    assert record["ace"][0]["effect"] == pytest.approx(truth.ace[("EGFR", "texture")])
+    assert all(Path(p).is_file() for p in manifest["image"]) and len(manifest) == 6
