@@ -45,6 +45,8 @@ _LAZY = {
     "models": ("radiocausal.models", None),
     "predict": ("radiocausal.predict", None),
     "harmonize": ("radiocausal.harmonize", None),
+    "simulate": ("radiocausal.simulate", None),
+    "simulate_tables": ("radiocausal.simulate", "simulate_tables"),
     "extract": ("radiocausal.features", "extract"),
     "extract_batch": ("radiocausal.features", "extract_batch"),
     "ExtractionSettings": ("radiocausal.features", "ExtractionSettings"),
