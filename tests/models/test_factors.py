@@ -311,6 +311,10 @@ def test_bad_parameters_and_unfitted_use():
         LatentFactorModel(n_factors=0, likelihoods={"a": "gaussian"}).fit(_small(), random_seed=0)
     with pytest.raises(ModelError, match="not fitted"):
         LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian"}).factor_scores()
+    with pytest.raises(ModelError, match="n_bootstrap"):
+        LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian"}, n_bootstrap=2).fit(_small(), random_seed=0)
+    with pytest.raises(ModelError, match="bootstrap_sweeps"):
+        LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian"}, bootstrap_sweeps=0).fit(_small(), random_seed=0)
 
 
 def test_transform_rejects_unknown_features_and_views():
@@ -430,6 +434,7 @@ def test_variance_explained_intervals_are_calibrated_across_seeds():
         # the bootstrap errors are recorded: replicates × factors × views
         assert model.r2_bootstrap_errors_.shape == (20, model.n_factors_, 3)
     coverage, coverage_vi = float(np.mean(hits)), float(np.mean(hits_vi))
-    # nominal 90 %: the bootstrap-calibrated intervals reach 0.75-1 over 33 cells (mean-field only: ~0.2-0.5)
-    assert 0.75 <= coverage <= 1.0, (coverage, coverage_vi)
+    # nominal 90 %: the bootstrap-calibrated intervals reach about 0.91 over these 33 cells (30/33),
+    # the plain mean-field draws about 0.36; the upper bound guards against over-wide intervals
+    assert 0.8 <= coverage <= 0.98, (coverage, coverage_vi)
     assert coverage > coverage_vi + 0.2, (coverage, coverage_vi)
