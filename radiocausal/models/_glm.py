@@ -162,7 +162,10 @@ def build_pymc_glm(design: Design, st: GLMStructure, outcome_name: str):
     reserved |= {f"{p}_{b}" for b in st.batches for p in ("u", "z", "sigma")}
     if outcome_name in reserved or outcome_name in coords:
         raise ModelError(f"outcome name {outcome_name!r} clashes with a model parameter or dimension name; rename the column")
-    with pm.Model(coords=coords) as model:
+    # check_bounds=False: every parameter is sampled through a transform onto its support (log for
+    # scales, zero-sum, ordered), so PyMC's parameter-validity switches in the log-density are
+    # redundant; dropping them shortens the compiled graph (about halves nutpie's sampling time here)
+    with pm.Model(coords=coords, check_bounds=False) as model:
         dc = {k: pm.Data(k, v) for k, v in data.items()}
         eta = 0.0
         if st.family != "ordered_logistic":
