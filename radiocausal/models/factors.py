@@ -117,7 +117,8 @@ Examples
 >>> ids = [f"p{i}" for i in range(60)]
 >>> img = pd.DataFrame(z @ rng.normal(size=(1, 8)) + 0.1 * rng.normal(size=(60, 8)), index=ids)
 >>> rna = pd.DataFrame(z @ rng.normal(size=(1, 12)) + 0.1 * rng.normal(size=(60, 12)), index=ids)
->>> model = LatentFactorModel(n_factors=3, likelihoods={"imaging": "gaussian", "rna": "gaussian"})
+>>> model = LatentFactorModel(n_factors=3, likelihoods={"imaging": "gaussian", "rna": "gaussian"},
+...                           max_iter=5000)  # tiny data: pruning the unused factors takes many sweeps
 >>> model = model.fit({"imaging": img, "rna": rna}, random_seed=1)
 >>> model.factor_scores().shape[1]  # unused factors are pruned
 1
