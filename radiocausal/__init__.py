@@ -13,25 +13,7 @@ Examples
 """
 
 from radiocausal import errors
-from radiocausal.errors import (
-    ConvergenceError,
-    ConvergenceWarning,
-    CycleError,
-    DagittyParseError,
-    DataError,
-    DataWarning,
-    EmptyMaskError,
-    GeometryMismatchError,
-    GraphError,
-    IdentificationError,
-    ImageError,
-    ModelError,
-    RadiocausalError,
-    RadiocausalWarning,
-    RoleError,
-    RoleWarning,
-    UnknownNodeError,
-)
+from radiocausal.errors import *  # noqa: F403  (the error hierarchy is public API: errors.__all__)
 from radiocausal.graph import AdjustmentExplanation, CausalDAG, list_models, load_model
 
 __version__ = "0.1.0.dev0"
@@ -87,21 +69,5 @@ __all__ = [
     "list_models",
     "load_model",
     *_LAZY,
-    "RadiocausalError",
-    "GraphError",
-    "CycleError",
-    "UnknownNodeError",
-    "RoleError",
-    "DagittyParseError",
-    "IdentificationError",
-    "DataError",
-    "ImageError",
-    "GeometryMismatchError",
-    "EmptyMaskError",
-    "ModelError",
-    "ConvergenceError",
-    "RadiocausalWarning",
-    "RoleWarning",
-    "DataWarning",
-    "ConvergenceWarning",
+    *errors.__all__,
 ]
