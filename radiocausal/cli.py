@@ -193,18 +193,14 @@ def _print_check(rep: dict[str, Any]) -> None:
     if rep["selection"]:
         out.append(f"selection in force (data from selected patients only): {', '.join(rep['selection'])}")
     out.append("")
-    out.append("declared roles:")
-    if rep["declared_roles"]:
-        width = max(len(v) for v in rep["declared_roles"])
-        out += [f"  {v:<{width}}  {', '.join(rs)}" for v, rs in rep["declared_roles"].items()]
-    else:
-        out.append("  (none)")
-    out.append("derived roles:")
-    if rep["derived_roles"]:
-        width = max(len(v) for v in rep["derived_roles"])
-        out += [f"  {v:<{width}}  {', '.join(rs)}" for v, rs in rep["derived_roles"].items()]
-    else:
-        out.append("  (none)")
+    for kind in ("declared", "derived"):
+        roles = rep[f"{kind}_roles"]
+        out.append(f"{kind} roles:")
+        if roles:
+            width = max(len(v) for v in roles)
+            out += [f"  {v:<{width}}  {', '.join(rs)}" for v, rs in roles.items()]
+        else:
+            out.append("  (none)")
     out.append("")
     sets = rep["adjustment_sets"]
     if not rep["identifiable"]:

@@ -162,39 +162,31 @@ def _minimal(dag: CausalDAG, sel: frozenset[str], max_per_pair: int | None) -> I
                 yield Independence(x, y, tuple(_node_set(z) for z in seps))
 
 
+def _observed_through_latent(adj, start, latent) -> set[str]:
+    """Observed nodes reached from ``start`` along ``adj``, passing through latent nodes only."""
+    out: set[str] = set()
+    stack = list(start)
+    seen = set(stack)
+    while stack:
+        u = stack.pop()
+        if u in latent:
+            for w in adj[u]:
+                if w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        else:
+            out.add(u)
+    return out
+
+
 def _latent_projection(dag: CausalDAG) -> tuple[list[str], dict[str, set[str]], dict[str, set[str]]]:
     """Observed nodes, their parents and ``<->`` siblings in the latent projection."""
     parents, children, latent = dag._full()
     observed = [v for v in dag.nodes if v not in latent]
-    pa: dict[str, set[str]] = {}
-    for v in observed:
-        out: set[str] = set()
-        stack = list(parents[v])
-        seen = set(stack)
-        while stack:
-            u = stack.pop()
-            if u in latent:
-                for p in parents[u]:
-                    if p not in seen:
-                        seen.add(p)
-                        stack.append(p)
-            else:
-                out.add(u)
-        pa[v] = out
+    pa = {v: _observed_through_latent(parents, parents[v], latent) for v in observed}
     sib: dict[str, set[str]] = {v: set() for v in observed}
     for h in latent:
-        reach: set[str] = set()
-        stack = list(children[h])
-        seen = set(stack)
-        while stack:
-            u = stack.pop()
-            if u in latent:
-                for c in children[u]:
-                    if c not in seen:
-                        seen.add(c)
-                        stack.append(c)
-            else:
-                reach.add(u)
+        reach = _observed_through_latent(children, children[h], latent)
         for a in reach:
             sib[a] |= reach - {a}
     return observed, pa, sib
