@@ -41,25 +41,15 @@ def test_predictive_model_needs_the_dag_direction(batch_dag):
 
 
 @pytest.fixture(scope="module")
-def predictive_fit(simulate):
+def predictive_fit(simulate, batch_dag):
     # texture = ... + 0.8 * EGFR + 1.5 * site + 0.03 * age + N(0, 1): then exactly
     # logit P(EGFR | texture, age, site) = a_site + (0.8 / 1**2) * texture - 0.8 * 0.03 * age
     df = simulate(n=600, seed=7)
-    model = AssociationModel(CausalDAG.from_dagitty(BATCH_DAG_TEXT), direction="predictive")
+    model = AssociationModel(batch_dag, direction="predictive")
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model.fit(df, draws=1000, tune=1000, chains=2, random_seed=5)  # 4 sites on a logit scale
     return model, df
-
-
-BATCH_DAG_TEXT = """dag {
-  site [batch]
-  EGFR [exposure]
-  texture [outcome]
-  site -> EGFR -> texture
-  site -> texture
-  age -> texture
-}"""
 
 
 @pytest.mark.slow
