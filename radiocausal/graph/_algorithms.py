@@ -32,6 +32,7 @@ __all__ = [
     "descendants",
     "d_connected",
     "find_open_path",
+    "directed_reach",
     "proper_causal_nodes",
     "moral_adjacency",
     "find_minimal_separator",
@@ -176,7 +177,7 @@ def find_collider_paths(
     return out
 
 
-def _directed_reach(adj: Adjacency, start: Iterable[str], avoid: Collection[str]) -> set[str]:
+def directed_reach(adj: Adjacency, start: Iterable[str], avoid: Collection[str]) -> set[str]:
     """Nodes reachable from ``start`` along ``adj`` in one or more steps, never entering ``avoid``."""
     seen: set[str] = set()
     stack = list(start)
@@ -195,8 +196,8 @@ def proper_causal_nodes(parents: Adjacency, children: Adjacency, xs: set[str], y
     That is ``(De_{G with edges into X removed}(X) minus X)`` intersected with
     ``An_{G with edges out of X removed}(Y)``.
     """
-    down = _directed_reach(children, xs, avoid=xs)
-    up = _directed_reach(parents, set(ys) - xs, avoid=xs) | (set(ys) - xs)
+    down = directed_reach(children, xs, avoid=xs)
+    up = directed_reach(parents, set(ys) - xs, avoid=xs) | (set(ys) - xs)
     return down & up
 
 

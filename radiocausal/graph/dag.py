@@ -1366,9 +1366,8 @@ class CausalDAG:
         de_x = alg.descendants(children, xs) - xs
         de_y = alg.descendants(children, ys) - ys
         an_x = alg.ancestors(parents, xs) - xs
-        # ancestors of Y by paths avoiding X
-        no_x_parents = {k: (v if k not in xs else set()) for k, v in parents.items()}
-        an_y_avoid_x = alg.ancestors({k: v - xs for k, v in no_x_parents.items()}, ys) - ys
+        an_y = alg.ancestors(parents, ys) - ys
+        an_y_avoid_x = alg.directed_reach(parents, ys, avoid=xs) - ys  # causes of Y not through X
         d_con_x = alg.d_connected(parents, children, xs, ())
         out_x_removed = {k: (v - xs) for k, v in parents.items()}
         ch_x_removed = {k: (set() if k in xs else v) for k, v in children.items()}
@@ -1399,7 +1398,7 @@ class CausalDAG:
                     r.append("descendant_of_outcome")
                 if v not in de_x and v in d_con_x and v not in d_con_y_no_x:
                     r.append("instrument")
-                if v not in de_x and v not in d_con_x and v in (alg.ancestors(parents, ys) - ys):
+                if v not in de_x and v not in d_con_x and v in an_y:
                     r.append("precision")
             result[v] = tuple(r)
         return result
