@@ -7,9 +7,9 @@ tumour; EGFR raises the tissue heterogeneity.  Images and masks are written as N
 features are extracted from them, and the association of EGFR with each feature is estimated
 naively and adjusted for the DAG's adjustment set {grade, site}.
 
-The truth for an extracted feature is obtained without any formula: the same patients are
-simulated under do(EGFR=0) and do(EGFR=1) (same random numbers, same noise), imaged, extracted,
-and the paired differences averaged.
+The truth for an extracted feature is obtained without any formula, by
+``Scenario.feature_effects``: the same patients are simulated under do(EGFR=0) and do(EGFR=1)
+(same random numbers, same noise), imaged, extracted, and the paired differences averaged.
 
 Usage::
 
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from radiocausal.features import ExtractionSettings, extract_batch
-from radiocausal.simulate import batch_confounding, simulate_do, write_images
+from radiocausal.simulate import batch_confounding, write_images
 from radiocausal.stats import association_scan
 
 SETTINGS = ExtractionSettings(name="simulate-example", families=("statistics", "glcm"), bin_size=10.0,
@@ -61,12 +61,9 @@ def main() -> None:
     feats = extract(truth.complete, out / "cohort", sc.drivers, sc.site, args.seed)
 
     # --- the truth for each extracted feature: the same patients under do(EGFR=0) and do(EGFR=1)
-    arms = []
-    for value in (0, 1):
-        table = simulate_do(sc.dag, sc.coefficients, sc.nodes, {"EGFR": value}, args.n, random_seed=args.seed)
-        table.index = [f"D{i:04d}" for i in range(args.n)]
-        arms.append(extract(table, out / f"do_EGFR_{value}", sc.drivers, sc.site, args.seed))
-    true_feature_effect = (arms[1] - arms[0]).mean()
+    true_feature_effect = sc.feature_effects(
+        "EGFR", SETTINGS, n=args.n, random_seed=args.seed, features=FEATURES, work_dir=out
+    ).set_index("feature")["effect"]
 
     exposure = data[["EGFR"]].astype(float)
     outcomes = pd.concat([data[["texture"]], feats], axis=1)

@@ -83,8 +83,14 @@ def tumour_arrays(
     shape: tuple[int, int, int] = (24, 48, 48),
     base_radius_mm: float = 7.0,
     rng: np.random.Generator | None = None,
+    noise_rng: np.random.Generator | None = None,
+    shift_mm: tuple[float, float, float] = (0.0, 0.0, 0.0),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Image and mask arrays (z, y, x) of one synthetic tumour.
+
+    The tumour (shape, texture) is drawn from ``rng``; the acquisition noise from ``noise_rng``
+    (default ``rng``).  A repeat scan of the same tumour uses the same ``rng`` state, another
+    ``noise_rng`` and a small ``shift_mm``.
 
     Parameters
     ----------
@@ -96,6 +102,11 @@ def tumour_arrays(
     base_radius_mm : float
         Radius at ``size = 0``.
     rng : numpy.random.Generator, optional
+    noise_rng : numpy.random.Generator, optional
+        Stream of the acquisition noise (default: ``rng``, after the tumour's draws).
+    shift_mm : (float, float, float)
+        Displacement of the tumour in the field of view, in mm as (x, y, z) (repositioning
+        between scans; linear interpolation of the image, nearest neighbour of the mask).
 
     Returns
     -------
@@ -139,7 +150,12 @@ def tumour_arrays(
         field = (field - inside.mean()) / (inside.std() or 1.0)
     truth = np.where(mask, mean + het_sd * field, 0.0)
     truth = ndimage.gaussian_filter(truth, sigma=0.6)  # partial-volume blur at the edge
-    image = site.scale * truth + site.offset + site.noise_sd * rng.standard_normal(shape)
+    shift_vox = np.asarray(shift_mm, dtype=float)[::-1] / spacing_zyx
+    if np.any(shift_vox != 0):
+        truth = ndimage.shift(truth, shift_vox, order=1, mode="constant", cval=0.0)
+        mask = ndimage.shift(mask.astype(np.uint8), shift_vox, order=0, mode="constant", cval=0) > 0
+    noise = (rng if noise_rng is None else noise_rng).standard_normal(shape)
+    image = site.scale * truth + site.offset + site.noise_sd * noise
     return image.astype(np.float32), mask.astype(np.uint8)
 
 
@@ -152,6 +168,9 @@ def write_images(
     sites: Sequence[SiteProfile] = DEFAULT_SITES,
     shape: tuple[int, int, int] = (24, 48, 48),
     random_seed: int | None = None,
+    repeat: int = 0,
+    reposition_mm: float = 1.0,
+    manifest_name: str = "manifest.csv",
 ) -> pd.DataFrame:
     """Write one NIfTI image and mask per patient and a ``manifest.csv``.
 
@@ -173,6 +192,15 @@ def write_images(
         Grid as (z, y, x).
     random_seed : int, optional
         Patient ``i`` (row order) uses its own stream spawned from this seed.
+    repeat : int
+        ``0`` writes the scans; ``k > 0`` writes repeat scan ``k`` of the same tumours (same
+        seed and table give the same shape and texture), with new acquisition noise and the
+        tumour displaced by ``N(0, reposition_mm)`` mm along each axis, as
+        ``<id>_repeat<k>_image.nii.gz`` and ``<id>_repeat<k>_mask.nii.gz``.
+    reposition_mm : float
+        Sd of the repositioning of a repeat scan.
+    manifest_name : str
+        File name of the manifest written in ``out_dir``.
 
     Returns
     -------
@@ -210,20 +238,32 @@ def write_images(
             f"column {site!r} has site codes {sorted(set(codes.tolist()))}; expected integers 0..{len(sites) - 1} "
             f"(one SiteProfile per site)"
         )
+    if isinstance(repeat, bool) or not isinstance(repeat, (int, np.integer)) or repeat < 0:
+        raise DataError(f"repeat={repeat!r}: expected 0 (the scans) or a positive repeat-scan number")
+    if not (np.isfinite(reposition_mm) and reposition_mm >= 0):
+        raise DataError(f"reposition_mm={reposition_mm!r}: expected a finite sd >= 0 (mm)")
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
     streams = np.random.SeedSequence(random_seed).spawn(len(table))
+    driver_values = {k: table[c].to_numpy(dtype=float) for k, c in drivers.items()}
+    suffix = f"_repeat{repeat}" if repeat else ""
     rows = []
     for i, pid in enumerate(table.index):
         prof = sites[int(codes[i])]
-        values = {k: float(table.iloc[i][c]) for k, c in drivers.items()}
-        img, msk = tumour_arrays(**values, site=prof, shape=shape, rng=np.random.default_rng(streams[i]))
+        values = {k: float(v[i]) for k, v in driver_values.items()}
+        extra: dict = {}
+        if repeat:
+            # same tumour stream; a noise stream of its own for this repeat, which also repositions
+            seq = streams[i]
+            noise_rng = np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, repeat)))
+            extra = {"noise_rng": noise_rng, "shift_mm": tuple(noise_rng.normal(0.0, reposition_mm, 3))}
+        img, msk = tumour_arrays(**values, site=prof, shape=shape, rng=np.random.default_rng(streams[i]), **extra)
         name = str(pid)
         paths = {}
         for kind, arr in (("image", img), ("mask", msk)):
             im = sitk.GetImageFromArray(arr)
             im.SetSpacing(tuple(float(s) for s in prof.spacing))
-            rel = Path("images") / f"{name}_{kind}.nii.gz"
+            rel = Path("images") / f"{name}{suffix}_{kind}.nii.gz"
             sitk.WriteImage(im, str(out / rel))
             paths[kind] = rel
         rows.append(
@@ -232,7 +272,7 @@ def write_images(
              "spacing_z": prof.spacing[2]}
         )
     manifest = pd.DataFrame(rows)
-    manifest.to_csv(out / "manifest.csv", index=False)
+    manifest.to_csv(out / manifest_name, index=False)
     manifest["image"] = [str((out / p).resolve()) for p in manifest["image"]]
     manifest["mask"] = [str((out / p).resolve()) for p in manifest["mask"]]
     return manifest

@@ -334,6 +334,22 @@ def simulate_do(
     return _to_frame(values, specs, dag.nodes)
 
 
+def check_contrast(contrast: Any, exposures: Mapping[str, NodeSpec]) -> tuple[float, float]:
+    """``(x0, x1)`` as floats, checked against the codes of every discrete exposure."""
+    try:
+        x0, x1 = (float(c) for c in contrast)
+    except (TypeError, ValueError):
+        raise ModelError(f"contrast={contrast!r}: expected two exposure values (x0, x1)") from None
+    for x, spec in exposures.items():
+        levels = spec.n_levels
+        if levels is not None and not all(v == int(v) and 0 <= v < levels for v in (x0, x1)):
+            raise ModelError(
+                f"contrast={contrast!r}: exposure {x!r} is {spec.type} with codes 0..{levels - 1}; "
+                "expected two of those codes"
+            )
+    return x0, x1
+
+
 def _check_n(n: Any, name: str) -> None:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ModelError(f"{name}={n!r}: expected a positive integer")
@@ -412,17 +428,7 @@ def simulate_tables(
         bad = [v for v in pair if v not in dag]
         if bad:
             raise UnknownNodeError(f"effects entry {pair!r} names unknown node(s) {bad}")
-    try:
-        x0, x1 = (float(c) for c in contrast)
-    except (TypeError, ValueError):
-        raise ModelError(f"contrast={contrast!r}: expected two exposure values (x0, x1)") from None
-    for x, _ in effects:
-        levels = specs[x].n_levels
-        if levels is not None and not all(v == int(v) and 0 <= v < levels for v in (x0, x1)):
-            raise ModelError(
-                f"contrast={contrast!r}: exposure {x!r} is {specs[x].type} with codes 0..{levels - 1}; "
-                "expected two of those codes"
-            )
+    x0, x1 = check_contrast(contrast, {x: specs[x] for x, _ in effects})
 
     seeds = np.random.SeedSequence(random_seed).spawn(2)
     rng = np.random.default_rng(seeds[0])
