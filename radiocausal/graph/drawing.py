@@ -157,6 +157,7 @@ def draw(
     legend: bool = True,
     title: str | None = None,
     font_size: float = 10.0,
+    legend_loc: str = "best",
 ) -> Axes:
     """Draw the DAG on a matplotlib axes: roles coloured, latent nodes dashed, adjustment set highlighted.
 
@@ -180,6 +181,9 @@ def draw(
         Axes title; default the study name, if any.
     font_size : float
         Node label size in points.
+    legend_loc : str
+        A matplotlib legend location, or ``"outside"``: to the right of the axes, clear of the
+        nodes.
 
     Returns
     -------
@@ -227,7 +231,7 @@ def draw(
         fill = ROLE_COLOURS["adjusted"] if is_adj and main not in ("exposure", "outcome") else ROLE_COLOURS[main]
         text = ax.text(
             *pos[v],
-            v,
+            v.replace("$", r"\$"),  # a node name is text, never mathtext
             ha="center",
             va="center",
             fontsize=font_size,
@@ -318,5 +322,6 @@ def draw(
                 )
         if dag.bidirected_edges:
             handles.append(Line2D([], [], color="#757575", linestyle="--", label="<-> unobserved common cause"))
-        ax.legend(handles=handles, loc="best", fontsize=max(font_size - 2, 6), frameon=False)
+        where = {"loc": "upper left", "bbox_to_anchor": (1.0, 1.0)} if legend_loc == "outside" else {"loc": legend_loc}
+        ax.legend(handles=handles, fontsize=max(font_size - 2, 6), frameon=False, **where)
     return ax

@@ -1,0 +1,307 @@
+"""The report's figures, drawn with matplotlib's object API (no pyplot, so no global state).
+
+Colours are the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies);
+each figure is saved as PNG and closed by going out of scope (no pyplot figure manager holds it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "OKABE_ITO",
+    "dag_figure",
+    "stability_figure",
+    "volcano_figure",
+    "forest_figure",
+    "interventions_figure",
+    "variance_heatmap",
+    "save_png",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#999999",
+    "black": "#000000",
+}
+KIND_MARKERS = {"mutation": "o", "copy_number": "s", "expression": "^"}
+DPI = 120
+
+
+def mpl_text(s: object) -> str:
+    """User text safe for matplotlib: a ``$`` never starts mathtext."""
+    return str(s).replace("$", r"\$")
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def save_png(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as PNG to ``path`` (parents created) and return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, format="png", facecolor="white")
+    fig.clear()
+    return path
+
+
+# ------------------------------------------------------------------------------------------ DAG
+def dag_figure(dag: Any, adjustment_set: Iterable[str] | None, title: str | None = None) -> Figure:
+    """The DAG with roles coloured and ``adjustment_set`` highlighted (legend beside the graph)."""
+    from radiocausal.graph.drawing import draw, layout_positions
+
+    pos = layout_positions(dag)
+    xs = [x for x, _ in pos.values()] or [0.0]
+    ys = [y for _, y in pos.values()] or [0.0]
+    # inches per layout unit, scaled down for wide graphs; ~2.8 in on the right for the legend
+    span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
+    unit = 1.7 if span_x <= 4 else max(0.9, 6.8 / span_x)
+    fig = _new_figure(min(2.8 + unit * (span_x + 1.6), 18), min(1.2 + 1.25 * (span_y + 1.2), 12))
+    ax = fig.subplots()
+    draw(dag, ax, adjustment_set=list(adjustment_set or []), title=mpl_text(title) if title else "", legend=True,
+         legend_loc="outside")
+    return fig
+
+
+# ------------------------------------------------------------------------------------ stability
+def stability_figure(stability: pd.DataFrame, threshold: float | None) -> Figure:
+    """ICC histogram (kept vs dropped) and every feature's ICC with its interval, ranked."""
+    from matplotlib.ticker import MaxNLocator
+
+    df = stability[np.isfinite(stability["icc"].to_numpy(dtype=float))].sort_values("icc", kind="stable")
+    fig = _new_figure(11, 4.2)
+    ax_hist, ax_rank = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
+    icc = df["icc"].to_numpy(dtype=float)
+    kept = df["stable"].to_numpy(dtype=bool)
+    lo = min(float(icc.min()) if icc.size else 0.0, threshold if threshold is not None else 1.0, 0.0)
+    bins = np.linspace(lo, 1.0, 26)
+    ax_hist.hist(
+        [icc[kept], icc[~kept]],
+        bins=bins,
+        stacked=True,
+        color=[OKABE_ITO["blue"], OKABE_ITO["vermillion"]],
+        label=[f"kept ({int(kept.sum())})", f"dropped ({int((~kept).sum())})"],
+        edgecolor="white",
+        linewidth=0.5,
+    )
+    ax_hist.set_xlabel("ICC (test-retest)")
+    ax_hist.set_ylabel("number of features")
+    ax_hist.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_hist.set_title("ICC distribution")
+
+    x = np.arange(1, len(df) + 1)
+    ci_lo = df["ci_low"].to_numpy(dtype=float)
+    ci_hi = df["ci_high"].to_numpy(dtype=float)
+    has_ci = np.isfinite(ci_lo) & np.isfinite(ci_hi)
+    if has_ci.any() and len(df) <= 60:
+        ax_rank.errorbar(x[has_ci], icc[has_ci], yerr=[icc[has_ci] - ci_lo[has_ci], ci_hi[has_ci] - icc[has_ci]],
+                         fmt="none", ecolor=OKABE_ITO["grey"], elinewidth=1.2, label="95 % interval")
+    elif has_ci.any():
+        ax_rank.fill_between(x, np.where(has_ci, ci_lo, icc), np.where(has_ci, ci_hi, icc), color=OKABE_ITO["grey"],
+                             alpha=0.35, linewidth=0, label="95 % interval", step="mid")
+    size = 14 if len(df) <= 200 else 6
+    ax_rank.scatter(x[kept], icc[kept], s=size, color=OKABE_ITO["blue"], marker="o", label="kept", zorder=3)
+    ax_rank.scatter(x[~kept], icc[~kept], s=size, color=OKABE_ITO["vermillion"], marker="x", label="dropped", zorder=3)
+    ax_rank.set_xlabel("feature, ranked by ICC")
+    ax_rank.set_ylabel("ICC")
+    ax_rank.set_title("every feature's ICC")
+    ax_rank.set_xlim(0, len(df) + 1)
+    if threshold is not None:
+        for ax, vertical in ((ax_hist, True), (ax_rank, False)):
+            line = ax.axvline if vertical else ax.axhline
+            line(threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1.2, label=f"threshold {threshold:g}")
+    ax_hist.legend(frameon=False, loc="upper left")
+    ax_rank.legend(frameon=False, loc="lower right")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------- scan
+def _neg_log10(p: np.ndarray) -> np.ndarray:
+    tiny = np.nextafter(0, 1)
+    return -np.log10(np.clip(p, tiny, 1.0))
+
+
+def volcano_figure(scan: pd.DataFrame, alpha: float) -> Figure:
+    """Estimate vs -log10 p, unadjusted and DAG-adjusted side by side; FDR-significant points marked."""
+    from matplotlib.lines import Line2D
+
+    panels = [(False, "unadjusted"), (True, "DAG-adjusted")]
+    panels = [(flag, name) for flag, name in panels if (scan["adjusted"] == flag).any()]
+    fig = _new_figure(5.2 * len(panels) + 0.6, 4.6)
+    axes = np.atleast_1d(fig.subplots(1, len(panels), sharey=True, squeeze=False)[0])
+    tested = scan[np.isfinite(scan["p_value"].to_numpy(dtype=float)) & np.isfinite(scan["estimate"].to_numpy(dtype=float))]
+    ymax = float(_neg_log10(tested["p_value"].to_numpy(dtype=float)).max()) if len(tested) else 1.0
+    kinds = [k for k in KIND_MARKERS if (tested["kind"] == k).any()] + sorted(set(tested["kind"]) - set(KIND_MARKERS))
+    for ax, (flag, name) in zip(axes, panels, strict=True):
+        part = tested[tested["adjusted"] == flag]
+        q = part["q_value"].to_numpy(dtype=float)
+        sig = np.isfinite(q) & (q <= alpha)
+        y = _neg_log10(part["p_value"].to_numpy(dtype=float))
+        est = part["estimate"].to_numpy(dtype=float)
+        many = len(part) > 5000
+        for kind in kinds:
+            k = (part["kind"] == kind).to_numpy()
+            marker = KIND_MARKERS.get(kind, "D")
+            ax.scatter(est[k & ~sig], y[k & ~sig], s=12, marker=marker, color=OKABE_ITO["grey"], alpha=0.55,
+                       linewidths=0, rasterized=many)
+            ax.scatter(est[k & sig], y[k & sig], s=26, marker=marker, color=OKABE_ITO["vermillion"],
+                       edgecolors="black", linewidths=0.4, rasterized=many, zorder=3)
+        if sig.any():
+            # Benjamini-Hochberg: every p at or below the largest significant p is significant
+            cut = float(part["p_value"].to_numpy(dtype=float)[sig].max())
+            ax.axhline(-math.log10(max(cut, np.nextafter(0, 1))), color=OKABE_ITO["black"], linestyle="--",
+                       linewidth=1.0)
+        ax.axvline(0.0, color=OKABE_ITO["grey"], linewidth=0.8)
+        ax.set_title(f"{name}: {int(sig.sum())} of {len(part)} tests with q ≤ {alpha:g}")
+        ax.set_xlabel("estimate")
+        ax.grid(alpha=0.25)
+    axes[0].set_ylabel("−log10 p")
+    axes[0].set_ylim(0, ymax * 1.08 + 0.1)
+    handles = [
+        Line2D([], [], linestyle="", marker="o", color=OKABE_ITO["vermillion"], markeredgecolor="black",
+               label=f"FDR q ≤ {alpha:g}"),
+        Line2D([], [], linestyle="", marker="o", color=OKABE_ITO["grey"], label="not significant"),
+        Line2D([], [], linestyle="--", color=OKABE_ITO["black"], label="FDR cut-off (largest significant p)"),
+    ] + [
+        Line2D([], [], linestyle="", marker=KIND_MARKERS.get(k, "D"), color="#555555", label=mpl_text(k.replace("_", " ")))
+        for k in kinds
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 6), frameon=False)
+    return fig
+
+
+# -------------------------------------------------------------------------------------- forests
+def _forest(ax: Any, labels: list[str], rows: list[list[dict[str, Any]]], truth: list[float]) -> None:
+    """Horizontal intervals: ``rows[i]`` is a list of series dicts (mean, lo, hi, colour, marker, label)."""
+    n = len(labels)
+    for i, series in enumerate(rows):
+        y0 = n - 1 - i
+        k = len(series)
+        offsets = np.linspace(0.16 * (k - 1), -0.16 * (k - 1), k) if k > 1 else [0.0]
+        for off, s in zip(offsets, series, strict=True):
+            y = y0 + off
+            ax.plot([s["lo"], s["hi"]], [y, y], color=s["colour"], linewidth=2.2, solid_capstyle="butt")
+            ax.plot([s["mean"]], [y], marker=s["marker"], color=s["colour"], markersize=7, markeredgecolor="black",
+                    markeredgewidth=0.5, linestyle="")
+        t = truth[i]
+        if t is not None and np.isfinite(t):
+            ax.plot([t], [y0], marker="D", color="white", markeredgecolor="black", markersize=8, markeredgewidth=1.5,
+                    linestyle="", zorder=4)
+    ax.axvline(0.0, color=OKABE_ITO["grey"], linewidth=0.9, zorder=0)
+    ax.set_yticks(range(n))
+    ax.set_yticklabels([mpl_text(s) for s in reversed(labels)])
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.grid(axis="x", alpha=0.25)
+
+
+def forest_figure(effects: pd.DataFrame) -> Figure:
+    """Adjusted vs unadjusted posterior effects per exposure -> outcome pair (94 % HDI), truth marked."""
+    from matplotlib.lines import Line2D
+
+    style = {
+        "adjusted": (OKABE_ITO["blue"], "s", "DAG-adjusted"),
+        "unadjusted": (OKABE_ITO["orange"], "o", "unadjusted"),
+    }
+    pairs = list(dict.fromkeys(zip(effects["exposure"], effects["outcome"], strict=True)))
+    labels, rows, truth = [], [], []
+    for x, y in pairs:
+        sub = effects[(effects["exposure"] == x) & (effects["outcome"] == y)]
+        series = []
+        for model in ("adjusted", "unadjusted"):
+            r = sub[sub["model"] == model]
+            if len(r):
+                r = r.iloc[0]
+                colour, marker, _ = style[model]
+                series.append({"mean": r["mean"], "lo": r["hdi_3%"], "hi": r["hdi_97%"], "colour": colour, "marker": marker})
+        t = sub["truth"].dropna()
+        labels.append(f"{x} → {y}")
+        rows.append(series)
+        truth.append(float(t.iloc[0]) if len(t) else None)
+    fig = _new_figure(8.5, 1.6 + 0.75 * len(pairs))
+    ax = fig.subplots()
+    _forest(ax, labels, rows, truth)
+    ax.set_xlabel("posterior effect (mean and 94 % HDI)")
+    present = [m for m in ("adjusted", "unadjusted") if (effects["model"] == m).any()]
+    handles = [
+        Line2D([], [], color=style[m][0], marker=style[m][1], markeredgecolor="black", linewidth=2.2, label=style[m][2])
+        for m in present
+    ]
+    if any(t is not None for t in truth):
+        handles.append(Line2D([], [], linestyle="", marker="D", color="white", markeredgecolor="black",
+                              markeredgewidth=1.5, label="simulated truth"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
+    return fig
+
+
+def interventions_figure(interventions: pd.DataFrame) -> Figure:
+    """One interval per do-contrast (mean and 94 % HDI), truth marked."""
+    from matplotlib.lines import Line2D
+
+    labels, rows, truth = [], [], []
+    for _, r in interventions.iterrows():
+        contrast = f"{r['intervention']} − {r['baseline']}" if r["baseline"] else r["intervention"]
+        labels.append(f"{r['target']}: {contrast}")
+        rows.append([{"mean": r["mean"], "lo": r["hdi_3%"], "hi": r["hdi_97%"], "colour": OKABE_ITO["green"], "marker": "o"}])
+        truth.append(r["truth"])
+    fig = _new_figure(8.5, 1.5 + 0.55 * len(labels))
+    ax = fig.subplots()
+    _forest(ax, labels, rows, truth)
+    ax.set_xlabel("effect of the intervention on the target (mean and 94 % HDI)")
+    handles = [Line2D([], [], color=OKABE_ITO["green"], marker="o", markeredgecolor="black", linewidth=2.2,
+                      label="posterior")]
+    if np.isfinite(interventions["truth"].to_numpy(dtype=float)).any():
+        handles.append(Line2D([], [], linestyle="", marker="D", color="white", markeredgecolor="black",
+                              markeredgewidth=1.5, label="simulated truth"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
+    return fig
+
+
+# ------------------------------------------------------------------------------------- factors
+def variance_heatmap(ve: pd.DataFrame, intervals: pd.DataFrame | None = None) -> Figure:
+    """Factors x views heatmap of the fraction of variance explained, cells annotated (with intervals)."""
+    values = ve.to_numpy(dtype=float)
+    n_f, n_v = values.shape
+    cell_w = 1.5 if intervals is not None else 1.1
+    fig = _new_figure(max(4.5, 2.6 + cell_w * n_v), max(2.8, 1.4 + 0.5 * n_f * (1.4 if intervals is not None else 1)))
+    ax = fig.subplots()
+    vmax = max(float(values.max()), 1e-9)
+    im = ax.imshow(values, cmap="cividis", vmin=0.0, vmax=vmax, aspect="auto")
+    bounds = {}
+    if intervals is not None:
+        bounds = {(r.factor, r.view): (r.lower, r.upper) for r in intervals.itertuples(index=False)}
+    for i, f in enumerate(ve.index):
+        for j, v in enumerate(ve.columns):
+            val = values[i, j]
+            text = f"{100 * val:.1f}%"
+            if (f, v) in bounds:
+                lo, hi = bounds[(f, v)]
+                text += f"\n[{100 * lo:.1f}, {100 * hi:.1f}]"
+            ax.text(j, i, text, ha="center", va="center", fontsize=8.5,
+                    color="black" if val > 0.55 * vmax else "white")
+    ax.set_xticks(range(n_v))
+    ax.set_xticklabels([mpl_text(v) for v in ve.columns], rotation=30 if n_v > 4 else 0, ha="right" if n_v > 4 else "center")
+    ax.set_yticks(range(n_f))
+    ax.set_yticklabels([mpl_text(f) for f in ve.index])
+    ax.set_xlabel("view")
+    ax.set_ylabel("factor")
+    cbar = fig.colorbar(im, ax=ax, shrink=0.9)
+    cbar.set_label("fraction of variance explained")
+    return fig
