@@ -18,7 +18,8 @@ Examples
 """
 
 from radiocausal.simulate.images import DEFAULT_SITES, DRIVERS, SiteProfile, tumour_arrays, write_images
-from radiocausal.simulate.scenarios import Scenario, batch_confounding
+from radiocausal.simulate.genomic import GenomicsSpec
+from radiocausal.simulate.scenarios import Scenario, batch_confounding, radiogenomic_cohort
 from radiocausal.simulate.scm import NODE_TYPES, NodeSpec, SimulationTruth, simulate_do, simulate_tables
 
 __all__ = [
@@ -34,4 +35,6 @@ __all__ = [
     "DRIVERS",
     "Scenario",
     "batch_confounding",
+    "radiogenomic_cohort",
+    "GenomicsSpec",
 ]

@@ -106,7 +106,8 @@ def tumour_arrays(
         Stream of the acquisition noise (default: ``rng``, after the tumour's draws).
     shift_mm : (float, float, float)
         Displacement of the tumour in the field of view, in mm as (x, y, z) (repositioning
-        between scans; linear interpolation of the image, nearest neighbour of the mask).
+        between scans: the shape is drawn at the new centre, the texture field is shifted with
+        it by cubic-spline interpolation).
 
     Returns
     -------
@@ -127,7 +128,8 @@ def tumour_arrays(
     amp = 0.25 * float(expit(roughness - 1.0))
     radius = min(radius, 0.45 * float(extent.min()) / (1.0 + amp))
 
-    zz, yy, xx = [(np.arange(m) - (m - 1) / 2) * d for m, d in zip(shape, spacing_zyx)]
+    shift_zyx = np.asarray(shift_mm, dtype=float)[::-1]
+    zz, yy, xx = [(np.arange(m) - (m - 1) / 2) * d - c for m, d, c in zip(shape, spacing_zyx, shift_zyx)]
     z, y, x = np.meshgrid(zz, yy, xx, indexing="ij")
     dist = np.sqrt(x * x + y * y + z * z)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -145,15 +147,13 @@ def tumour_arrays(
     mean = 100.0 + 15.0 * float(intensity)
     het_sd = 12.0 * float(np.exp(0.4 * heterogeneity))
     field = ndimage.gaussian_filter(rng.standard_normal(shape), sigma=1.0 / spacing_zyx * 1.5)
+    if np.any(shift_zyx != 0):  # the texture moves with the tumour
+        field = ndimage.shift(field, shift_zyx / spacing_zyx, order=3, mode="grid-wrap")
     if mask.any():  # zero mean, unit sd inside the tumour: heterogeneity never shifts the mean
         inside = field[mask]
         field = (field - inside.mean()) / (inside.std() or 1.0)
     truth = np.where(mask, mean + het_sd * field, 0.0)
     truth = ndimage.gaussian_filter(truth, sigma=0.6)  # partial-volume blur at the edge
-    shift_vox = np.asarray(shift_mm, dtype=float)[::-1] / spacing_zyx
-    if np.any(shift_vox != 0):
-        truth = ndimage.shift(truth, shift_vox, order=1, mode="constant", cval=0.0)
-        mask = ndimage.shift(mask.astype(np.uint8), shift_vox, order=0, mode="constant", cval=0) > 0
     noise = (rng if noise_rng is None else noise_rng).standard_normal(shape)
     image = site.scale * truth + site.offset + site.noise_sd * noise
     return image.astype(np.float32), mask.astype(np.uint8)
@@ -171,6 +171,7 @@ def write_images(
     repeat: int = 0,
     reposition_mm: float = 1.0,
     manifest_name: str = "manifest.csv",
+    patients: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Write one NIfTI image and mask per patient and a ``manifest.csv``.
 
@@ -201,6 +202,9 @@ def write_images(
         Sd of the repositioning of a repeat scan.
     manifest_name : str
         File name of the manifest written in ``out_dir``.
+    patients : sequence of str, optional
+        Write only these patients (index values of ``table``).  Each patient keeps the stream of
+        its row in ``table``, so a subset gets the same tumours as the whole table.
 
     Returns
     -------
@@ -247,8 +251,16 @@ def write_images(
     streams = np.random.SeedSequence(random_seed).spawn(len(table))
     driver_values = {k: table[c].to_numpy(dtype=float) for k, c in drivers.items()}
     suffix = f"_repeat{repeat}" if repeat else ""
+    if patients is None:
+        positions = range(len(table))
+    else:
+        unknown = pd.Index(patients).difference(table.index)
+        if len(unknown):
+            raise DataError(f"patients names id(s) {unknown[:5].tolist()} that are not in table's index")
+        positions = table.index.get_indexer(pd.Index(patients))
     rows = []
-    for i, pid in enumerate(table.index):
+    for i in positions:
+        pid = table.index[i]
         prof = sites[int(codes[i])]
         values = {k: float(v[i]) for k, v in driver_values.items()}
         extra: dict = {}
