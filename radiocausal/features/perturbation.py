@@ -90,7 +90,7 @@ def perturb(
     noise : bool
         Add Gaussian noise with the image's estimated noise level.
     translation : (x, y, z)
-        Shift as a fraction of the voxel spacing (sub-voxel when |t| < 1).
+        Shift as a fraction of the voxel spacing (sub-voxel when ``|t| < 1``).
     rotation : float
         Rotation in degrees about the z axis through the ROI centroid.
     volume_change : float

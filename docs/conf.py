@@ -1,0 +1,119 @@
+"""Sphinx configuration: the user guide (Markdown, MyST) and the API reference (autodoc).
+
+Build from the repository root::
+
+    python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+``tests/test_docs.py`` runs the same build (into a temporary folder) in the test suite.  The
+build needs no network: intersphinx is loaded but maps nothing.
+"""
+
+from __future__ import annotations
+
+import radiocausal
+
+project = "radiocausal"
+author = "the radiocausal authors"
+copyright = "the radiocausal authors, BSD-3-Clause"
+release = radiocausal.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.viewcode",
+    "myst_parser",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+
+# -- autodoc / autosummary ---------------------------------------------------------------------
+# Stubs are generated into _autosummary/ (git-ignored) from the public names of each module's
+# __all__ (re-exported names included), with one page per function and class.
+autosummary_generate = True
+autosummary_ignore_module_all = False
+autosummary_imported_members = True
+autodoc_default_options = {"show-inheritance": True}
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+autodoc_preserve_defaults = True
+autoclass_content = "class"
+
+# -- napoleon: numpydoc sections ---------------------------------------------------------------
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+napoleon_use_rtype = False
+napoleon_use_ivar = True
+napoleon_preprocess_types = False
+
+# -- intersphinx: no inventories are fetched (the build must work offline) ---------------------
+intersphinx_mapping: dict[str, tuple[str, str | None]] = {}
+intersphinx_disabled_reftypes = ["*"]
+
+# -- MyST (Markdown) ---------------------------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
+myst_heading_anchors = 3
+
+# -- HTML --------------------------------------------------------------------------------------
+html_theme = "alabaster"
+html_title = f"radiocausal {release}"
+html_theme_options = {
+    "description": "Causal radiogenomics in Python",
+    "fixed_sidebar": True,
+    "page_width": "1100px",
+    "sidebar_width": "240px",
+}
+html_static_path: list[str] = []
+
+
+# -- docstrings of re-exported constants and foreign members -----------------------------------
+def _doc_comment(obj: object, name: str, package: str) -> list[str] | None:
+    """The ``#:`` comment above ``name = ...`` in the module of ``package`` that defines ``obj``.
+
+    A constant re-exported by a subpackage (``radiocausal.features.PRESETS``) has no docstring of
+    its own; autodoc would show its type's (``dict``'s) instead.
+    """
+    import sys
+
+    from sphinx.pycode import ModuleAnalyzer
+
+    for modname, module in sorted(sys.modules.items()):
+        if module is None or not (modname == package or modname.startswith(package + ".")):
+            continue
+        if getattr(module, name, None) is not obj:
+            continue
+        try:
+            comments = ModuleAnalyzer.for_module(modname).find_attr_docs()
+        except Exception:  # a module without source (compiled): no comment to find
+            continue
+        if ("", name) in comments:
+            return list(comments[("", name)])
+    return None
+
+
+def _constant_docstring(app, what, name, obj, options, lines):
+    if what != "data" or not lines:
+        return
+    type_doc = (type(obj).__doc__ or "").strip().splitlines()
+    if [line.strip() for line in lines[: len(type_doc)]] != [line.strip() for line in type_doc]:
+        return  # a real docstring (doc comment in the re-exporting module)
+    package, _, attr = name.rpartition(".")
+    lines[:] = _doc_comment(obj, attr, package) or []
+
+
+def _skip_foreign(app, what, name, obj, skip, options):
+    # scikit-learn's metadata-routing setters (set_fit_request, ...) are generated on every
+    # estimator subclass; they are scikit-learn's API, documented there.
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _constant_docstring, priority=100)  # before napoleon
+    app.connect("autodoc-skip-member", _skip_foreign)
