@@ -58,7 +58,7 @@ def _new_figure(width: float, height: float) -> Figure:
 def save_png(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as PNG to ``path`` (parents created) and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, format="png", facecolor="white")
+    fig.savefig(path, dpi=DPI, format="png", facecolor="white", bbox_inches="tight", pad_inches=0.15)
     fig.clear()
     return path
 
@@ -77,7 +77,7 @@ def dag_figure(dag: Any, adjustment_set: Iterable[str] | None, title: str | None
     fig = _new_figure(min(2.8 + unit * (span_x + 1.6), 18), min(1.2 + 1.25 * (span_y + 1.2), 12))
     ax = fig.subplots()
     draw(dag, ax, adjustment_set=list(adjustment_set or []), title=mpl_text(title) if title else "", legend=True,
-         legend_loc="outside")
+         legend_loc="outside", font_size=11.0)
     return fig
 
 
@@ -165,7 +165,7 @@ def volcano_figure(scan: pd.DataFrame, alpha: float) -> Figure:
             ax.scatter(est[k & sig], y[k & sig], s=26, marker=marker, color=OKABE_ITO["vermillion"],
                        edgecolors="black", linewidths=0.4, rasterized=many, zorder=3)
         if sig.any():
-            # Benjamini-Hochberg: every p at or below the largest significant p is significant
+            # q is monotone in p (BH, BY, Holm, Bonferroni, Storey): every p up to the largest significant p passes
             cut = float(part["p_value"].to_numpy(dtype=float)[sig].max())
             ax.axhline(-math.log10(max(cut, np.nextafter(0, 1))), color=OKABE_ITO["black"], linestyle="--",
                        linewidth=1.0)
@@ -179,7 +179,7 @@ def volcano_figure(scan: pd.DataFrame, alpha: float) -> Figure:
         Line2D([], [], linestyle="", marker="o", color=OKABE_ITO["vermillion"], markeredgecolor="black",
                label=f"FDR q ≤ {alpha:g}"),
         Line2D([], [], linestyle="", marker="o", color=OKABE_ITO["grey"], label="not significant"),
-        Line2D([], [], linestyle="--", color=OKABE_ITO["black"], label="FDR cut-off (largest significant p)"),
+        Line2D([], [], linestyle="--", color=OKABE_ITO["black"], label="cut-off (largest significant p)"),
     ] + [
         Line2D([], [], linestyle="", marker=KIND_MARKERS.get(k, "D"), color="#555555", label=mpl_text(k.replace("_", " ")))
         for k in kinds
@@ -212,6 +212,11 @@ def _forest(ax: Any, labels: list[str], rows: list[list[dict[str, Any]]], truth:
     ax.grid(axis="x", alpha=0.25)
 
 
+def _forest_width(labels: list[str]) -> float:
+    """Wide enough that long row labels leave the intervals about 5 inches."""
+    return min(max(8.5, 5.5 + 0.085 * max((len(s) for s in labels), default=0)), 16.0)
+
+
 def forest_figure(effects: pd.DataFrame) -> Figure:
     """Adjusted vs unadjusted posterior effects per exposure -> outcome pair (94 % HDI), truth marked."""
     from matplotlib.lines import Line2D
@@ -235,7 +240,7 @@ def forest_figure(effects: pd.DataFrame) -> Figure:
         labels.append(f"{x} → {y}")
         rows.append(series)
         truth.append(float(t.iloc[0]) if len(t) else None)
-    fig = _new_figure(8.5, 1.6 + 0.75 * len(pairs))
+    fig = _new_figure(_forest_width(labels), 1.6 + 0.75 * len(pairs))
     ax = fig.subplots()
     _forest(ax, labels, rows, truth)
     ax.set_xlabel("posterior effect (mean and 94 % HDI)")
@@ -261,7 +266,7 @@ def interventions_figure(interventions: pd.DataFrame) -> Figure:
         labels.append(f"{r['target']}: {contrast}")
         rows.append([{"mean": r["mean"], "lo": r["hdi_3%"], "hi": r["hdi_97%"], "colour": OKABE_ITO["green"], "marker": "o"}])
         truth.append(r["truth"])
-    fig = _new_figure(8.5, 1.5 + 0.55 * len(labels))
+    fig = _new_figure(_forest_width(labels), 1.5 + 0.55 * len(labels))
     ax = fig.subplots()
     _forest(ax, labels, rows, truth)
     ax.set_xlabel("effect of the intervention on the target (mean and 94 % HDI)")

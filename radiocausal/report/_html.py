@@ -83,9 +83,12 @@ def _not_run(res: Results, step: str, artefact: str) -> _Html:
 
 def _figure(res: Results, fig: Any, name: str, alt: str, caption: object = "") -> _Html:
     path = figs.save_png(fig, res.root / "figures" / name)
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    png = path.read_bytes()
+    data = base64.b64encode(png).decode("ascii")
+    # shown at the size it was drawn (CSS pixels are 1/96 in), never wider than the page
+    width = round(int.from_bytes(png[16:20], "big") * 96 / figs.DPI)
     cap = f"<figcaption>{_e(caption)} <span class=\"file\">(figures/{_e(name)})</span></figcaption>"
-    return _Html(f'<figure><img src="data:image/png;base64,{data}" alt="{_e(alt)}">{cap}</figure>')
+    return _Html(f'<figure><img src="data:image/png;base64,{data}" width="{width}" alt="{_e(alt)}">{cap}</figure>')
 
 
 def _interval(mean: Any, lo: Any, hi: Any) -> str:
@@ -241,7 +244,8 @@ def _stability_section(res: Results) -> _Html:
     body = [_dl(facts)]
     if n:
         body.append(_figure(res, figs.stability_figure(st, threshold), "stability.png", "ICC distribution",
-                            "Test-retest ICC of every feature: kept features in blue, dropped in vermillion."))
+                            "Test-retest ICC of every feature: kept features in blue, dropped in vermillion"
+                            + (" (features without a computable ICC are not drawn)." if finite.size < n else ".")))
     dropped = st[~st["stable"]].sort_values("icc", na_position="first")
     if len(dropped):
         rows = [[r.feature, _num(r.icc), f"[{_num(r.ci_low)}, {_num(r.ci_high)}]"] for r in dropped.head(50).itertuples()]
@@ -260,11 +264,23 @@ def _fdr_alpha(res: Results) -> float:
     return float(value)
 
 
+_Q_METHODS = {
+    "bh": "Benjamini-Hochberg FDR",
+    "by": "Benjamini-Yekutieli FDR",
+    "storey": "Storey q-value (FDR)",
+    "holm": "Holm FWER",
+    "hochberg": "Hochberg FWER",
+    "bonferroni": "Bonferroni FWER",
+}
+
+
 def _scan_section(res: Results) -> _Html:
     if res.scan is None:
         return _not_run(res, "scan", "scan/scan.csv")
     scan = res.scan
     alpha = _fdr_alpha(res)
+    method = res.setting("q_method", section="scan")
+    method_text = _Q_METHODS.get(str(method).lower(), str(method)) if method is not None else "Benjamini-Hochberg FDR"
     sig = scan["q_value"].to_numpy(dtype=float) <= alpha
     scan = scan.assign(_sig=sig, _tested=np.isfinite(scan["p_value"].to_numpy(dtype=float)))
     rows = []
@@ -278,7 +294,7 @@ def _scan_section(res: Results) -> _Html:
             int(g["_sig"].sum()),
         ])
     body: list[object] = [
-        _tag("p", f"Significance: Benjamini-Hochberg FDR q ≤ {alpha:g}."),
+        _tag("p", f"Significance: {method_text}: adjusted p (q) ≤ {alpha:g}."),
         _table(["model", "kind", "test", "tests", "tested", f"q ≤ {alpha:g}"], rows, "counts"),
     ]
     if scan["_tested"].any():
@@ -472,7 +488,8 @@ th{background:#f0f4f8}tbody tr:nth-child(even){background:#fafafa}
 dl.facts{display:grid;grid-template-columns:max-content auto;gap:.15rem 1rem}
 dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.85em}
-pre.explain{white-space:pre-wrap;margin:0;background:none;padding:0}
+pre.explain{white-space:pre-wrap;margin:0;background:none;padding:0;font-size:.95em}
+td .ok,td .bad{white-space:nowrap}
 figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.9em;color:#444}
 .status{padding:0 .4rem;border-radius:3px;font-weight:600}

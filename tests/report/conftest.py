@@ -200,3 +200,12 @@ def _pristine_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def results_dir(_pristine_results: Path, tmp_path: Path) -> Path:
     """A fresh copy of the complete results folder (tests may change or break files)."""
     return Path(shutil.copytree(_pristine_results, tmp_path / "results"))
+
+
+@pytest.fixture(scope="session")
+def rendered(_pristine_results: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A copy of the complete results folder rendered once: (folder, page text). Read only."""
+    from radiocausal.report import write_report
+
+    root = Path(shutil.copytree(_pristine_results, tmp_path_factory.mktemp("rendered") / "results"))
+    return root, write_report(root).read_text(encoding="utf-8")

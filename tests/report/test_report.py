@@ -36,12 +36,8 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-@pytest.fixture
-def page(results_dir: Path) -> str:
-    return write_report(results_dir).read_text(encoding="utf-8")
-
-
-def test_every_section_with_its_numbers(results_dir: Path, page: str):
+def test_every_section_with_its_numbers(rendered: tuple[Path, str]):
+    results_dir, page = rendered
     assert (results_dir / "report.html").is_file()
     for sid in SECTIONS:
         _section(page, sid)
@@ -101,7 +97,8 @@ def test_every_section_with_its_numbers(results_dir: Path, page: str):
     assert "heterogeneity texture 1.0" in truth  # simulated coefficients
 
 
-def test_figures_are_embedded_pngs(results_dir: Path, page: str):
+def test_figures_are_embedded_pngs(rendered: tuple[Path, str]):
+    results_dir, page = rendered
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     names = re.findall(r"\(figures/([^)]+\.png)\)", page)
     assert sorted(names) == sorted(
