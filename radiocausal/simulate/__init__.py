@@ -19,7 +19,13 @@ Examples
 
 from radiocausal.simulate.images import DEFAULT_SITES, DRIVERS, SiteProfile, tumour_arrays, write_images
 from radiocausal.simulate.genomic import GenomicsSpec
-from radiocausal.simulate.scenarios import Scenario, batch_confounding, radiogenomic_cohort
+from radiocausal.simulate.scenarios import (
+    Scenario,
+    batch_confounding,
+    grade_confounding,
+    radiogenomic_cohort,
+    selection_collider,
+)
 from radiocausal.simulate.scm import NODE_TYPES, NodeSpec, SimulationTruth, simulate_do, simulate_tables
 
 __all__ = [
@@ -36,5 +42,7 @@ __all__ = [
     "Scenario",
     "batch_confounding",
     "radiogenomic_cohort",
+    "grade_confounding",
+    "selection_collider",
     "GenomicsSpec",
 ]

@@ -24,7 +24,7 @@ from radiocausal.errors import ModelError
 from radiocausal.graph import CausalDAG
 from radiocausal.simulate.genomic import GenomicsSpec
 
-__all__ = ["Scenario", "batch_confounding", "radiogenomic_cohort"]
+__all__ = ["Scenario", "batch_confounding", "radiogenomic_cohort", "grade_confounding", "selection_collider"]
 
 
 @dataclass
@@ -599,3 +599,105 @@ def radiogenomic_cohort(
     clinical = ("site", "grade", "seq_batch") if seq_batch else ("site", "grade")
     return Scenario(dag, nodes, coefficients, drivers, site="site", genomics=genomics, feature_node="phenotype",
                     clinical=clinical)
+
+
+def grade_confounding(egfr_effect: float = 0.5) -> Scenario:
+    """Tumour grade and IDH1 confound EGFR amplification and MRI texture (``models/tumour_grade_confounding.dag``).
+
+    The study DAG of adult diffuse gliomas: age raises the grade, lowers the chance of an IDH1
+    mutation and changes texture; IDH1 mutation lowers the grade, makes EGFR amplification rare
+    and has its own imaging signs; grade raises EGFR amplification and texture heterogeneity.
+    The true effect of EGFR on texture is ``egfr_effect``.  The naive contrast is biased
+    upwards (EGFR-amplified tumours are high-grade and IDH-wild-type); adjusting for grade alone
+    leaves the back-door path through IDH1 open (and opens EGFR <- IDH1 -> grade <- age ->
+    texture); ``{grade, IDH1}`` recovers the truth.  ``texture`` drives the image heterogeneity
+    and ``grade`` the tumour size.
+
+    Parameters
+    ----------
+    egfr_effect : float
+        Coefficient of ``EGFR -> texture``.
+
+    Returns
+    -------
+    Scenario
+
+    Examples
+    --------
+    >>> sc = grade_confounding()
+    >>> [sorted(s) for s in sc.dag.adjustment_sets()]
+    [['IDH1', 'grade']]
+    """
+    dag = CausalDAG.load("tumour_grade_confounding")
+    nodes = {
+        "age": {"type": "continuous", "noise_sd": 1.0},
+        "IDH1": {"type": "binary", "intercept": -0.5},
+        "grade": {"type": "ordinal", "cutpoints": [-1.0, 1.0]},
+        "EGFR": {"type": "binary", "intercept": -2.0},
+        "texture": {"type": "continuous", "noise_sd": 0.5},
+    }
+    coefficients = {
+        ("age", "grade"): 0.8,
+        ("age", "IDH1"): -1.0,
+        ("age", "texture"): 0.3,
+        ("IDH1", "grade"): -1.5,
+        ("IDH1", "EGFR"): -2.0,
+        ("IDH1", "texture"): -0.6,
+        ("grade", "EGFR"): 1.0,
+        ("grade", "texture"): 0.6,
+        ("EGFR", "texture"): float(egfr_effect),
+    }
+    return Scenario(dag, nodes, coefficients, {"heterogeneity": "texture", "size": "grade"})
+
+
+def selection_collider(egfr_effect: float = 0.6, selection_strength: float = 1.2) -> Scenario:
+    """Only biopsied nodules are genotyped: selection on a collider (``models/biopsy_selection.dag``).
+
+    Screening-CT lung nodules: smoking lowers the chance of an EGFR mutation and changes the
+    lung texture; EGFR makes lepidic-predominant subtypes and larger nodules; the subtype shapes
+    nodule size and ground-glass texture; being biopsied (``[selected]``) depends on nodule size
+    and smoking.  The population effect of EGFR on ``ggo_texture`` (direct ``egfr_effect`` plus
+    the path through the subtype) is not identified by adjustment in the biopsied patients: the
+    DAG has no adjustment set.  Selection depends only on variables measured in every screened
+    patient (smoking, nodule size), so inverse-probability-of-selection weights fitted on the
+    screened population (``simulate(..., keep_screened=True)``), with adjustment for smoking,
+    recover it.  ``nodule_size`` drives the image size and ``ggo_texture`` the heterogeneity.
+
+    Parameters
+    ----------
+    egfr_effect : float
+        Coefficient of ``EGFR -> ggo_texture``.
+    selection_strength : float
+        Coefficient of ``nodule_size -> biopsied`` (log-odds per unit).
+
+    Returns
+    -------
+    Scenario
+
+    Examples
+    --------
+    >>> sc = selection_collider()
+    >>> sc.dag.adjustment_sets(), sc.dag.selected_nodes
+    ([], ('biopsied',))
+    """
+    dag = CausalDAG.load("biopsy_selection")
+    nodes = {
+        "smoking": {"type": "binary", "intercept": 0.4},
+        "EGFR": {"type": "binary", "intercept": -0.8},
+        "subtype": {"type": "binary", "intercept": -1.0},
+        "nodule_size": {"type": "continuous", "noise_sd": 0.7},
+        "ggo_texture": {"type": "continuous", "noise_sd": 0.5},
+        "biopsied": {"type": "binary", "intercept": -2.0},
+    }
+    coefficients = {
+        ("smoking", "EGFR"): -1.5,
+        ("smoking", "ggo_texture"): -0.5,
+        ("smoking", "biopsied"): 1.0,
+        ("EGFR", "subtype"): 1.5,
+        ("EGFR", "ggo_texture"): float(egfr_effect),
+        ("EGFR", "nodule_size"): 0.8,
+        ("subtype", "ggo_texture"): 0.8,
+        ("subtype", "nodule_size"): 2.5,
+        ("nodule_size", "biopsied"): float(selection_strength),
+    }
+    return Scenario(dag, nodes, coefficients, {"size": "nodule_size", "heterogeneity": "ggo_texture"})

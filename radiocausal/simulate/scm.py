@@ -156,6 +156,10 @@ class SimulationTruth:
         The returned patients with every node, latent and selection nodes included.
     n_screened : int
         Patients simulated before selection (equal to ``n`` without a selected node).
+    screened : DataFrame or None
+        With ``keep_screened=True``: every node of every patient screened up to the ``n``-th
+        selected one (index ``screening_id``, ``S000001``...), so that the selected patients
+        are exactly this table's rows with the selected node(s) equal to 1, in order.
     """
 
     dag: CausalDAG
@@ -165,6 +169,7 @@ class SimulationTruth:
     contrast: tuple[float, float] = (0.0, 1.0)
     complete: pd.DataFrame | None = None
     n_screened: int = 0
+    screened: pd.DataFrame | None = None
 
 
 def _resolve_dag(dag: CausalDAG | str) -> CausalDAG:
@@ -366,6 +371,7 @@ def simulate_tables(
     contrast: tuple[float, float] = (0.0, 1.0),
     n_truth: int = 200_000,
     max_screened: int | None = None,
+    keep_screened: bool = False,
 ) -> tuple[pd.DataFrame, SimulationTruth]:
     """Simulate ``n`` patients from a structural causal model on ``dag``.
 
@@ -395,6 +401,9 @@ def simulate_tables(
     max_screened : int, optional
         With a selected node, the most patients screened to find ``n`` selected ones
         (default ``1000 * n``).
+    keep_screened : bool
+        Keep the screened population, selected or not, in ``truth.screened`` (to fit a
+        selection model on patients whose selection variables are observed for everyone).
 
     Returns
     -------
@@ -435,11 +444,14 @@ def simulate_tables(
     selected = list(dag.selected_nodes)
     limit = max_screened if max_screened is not None else 1000 * n
     chunks: list[pd.DataFrame] = []
+    raw: list[pd.DataFrame] = []
     kept = screened = 0
     while kept < n:
         size = n if not chunks else int(min(max(n, 4 * (n - kept) * screened / max(kept, 1)), 10 * n + 1000))
         df = _to_frame(_draw(dag, specs, coefs, size, rng), specs, dag.nodes)
         screened += size
+        if keep_screened:
+            raw.append(df)
         if selected:
             df = df[(df[selected] == 1).all(axis=1)]
         chunks.append(df)
@@ -449,6 +461,14 @@ def simulate_tables(
                 f"only {kept} of {screened} screened patients were selected by {selected}; n={n} needs a "
                 "larger selection probability (intercept) or max_screened"
             )
+    population = None
+    if keep_screened:
+        population = pd.concat(raw, ignore_index=True)
+        if selected:  # up to the n-th selected patient
+            population = population.iloc[: np.flatnonzero((population[selected] == 1).all(axis=1))[n - 1] + 1]
+        else:
+            population = population.iloc[:n]
+        population.index = pd.Index([f"S{i + 1:06d}" for i in range(len(population))], name="screening_id")
     complete = pd.concat(chunks, ignore_index=True).iloc[:n]
     complete.index = pd.Index([f"P{i + 1:04d}" for i in range(n)], name="patient_id")
     hidden = set(dag.latent_nodes) | set(selected)
@@ -465,6 +485,6 @@ def simulate_tables(
         ace[(x, y)] = means[1] - means[0]
     truth = SimulationTruth(
         dag=dag, nodes=specs, coefficients=coefs, ace=ace, contrast=(x0, x1), complete=complete,
-        n_screened=screened,
+        n_screened=screened, screened=population,
     )
     return data, truth

@@ -169,3 +169,18 @@ def test_contrast_must_be_valid_codes_of_a_discrete_exposure():
     _, truth = simulate_tables("dag { x [exposure] ; y [outcome] ; x -> y }", {("x", "y"): 1.5}, 5,
                                nodes={"x": "continuous", "y": "continuous"}, contrast=(-1, 3), n_truth=100)
     assert truth.ace[("x", "y")] == pytest.approx(1.5 * 4, abs=1e-9)
+
+
+def test_keep_screened_returns_the_population_up_to_the_last_selected_patient():
+    dag = "dag { s [selected] ; x -> s ; x -> y }"
+    nodes = {"x": "continuous", "s": {"type": "binary", "intercept": -1.0}, "y": "continuous"}
+    data, truth = simulate_tables(dag, {("x", "s"): 1.0, ("x", "y"): 0.5}, 50, random_seed=3, nodes=nodes,
+                                  keep_screened=True, n_truth=100)
+    screened = truth.screened
+    assert screened.index.name == "screening_id" and screened["s"].iloc[-1] == 1
+    kept = screened[screened["s"] == 1]
+    np.testing.assert_allclose(kept["x"].to_numpy(), truth.complete["x"].to_numpy())
+    assert len(screened) <= truth.n_screened and screened["x"].mean() < data["x"].mean()
+    _, plain = simulate_tables(dag, {("x", "s"): 1.0, ("x", "y"): 0.5}, 50, random_seed=3, nodes=nodes, n_truth=100)
+    assert plain.screened is None
+    pd.testing.assert_frame_equal(plain.complete, truth.complete)
