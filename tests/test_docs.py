@@ -36,6 +36,8 @@ API_MODULES = [
     "radiocausal.simulate",
     "radiocausal.predict",
     "radiocausal.harmonize",
+    "radiocausal.pipeline",
+    "radiocausal.report",
     "radiocausal.errors",
 ]
 
@@ -86,7 +88,7 @@ def built_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_user_guide_pages_exist_and_are_linked(built_docs: Path) -> None:
     index = built_docs / "index.html"
     links = set(re.findall(r'href="([^"#]+\.html)', index.read_text(encoding="utf-8")))
-    for page in ["installation", "quickstart", "concepts", "graph", "features", "stats", "simulate", "api"]:
+    for page in ["installation", "quickstart", "concepts", "report", "graph", "features", "stats", "simulate", "api"]:
         assert (built_docs / f"{page}.html").is_file(), page
         assert f"{page}.html" in links, f"{page} is not in the landing page's table of contents"
     concepts = _text(built_docs / "concepts.html")
@@ -100,6 +102,11 @@ def test_user_guide_pages_exist_and_are_linked(built_docs: Path) -> None:
         "Heterogeneity",
     ]:
         assert topic in concepts, topic
+    # the guide's pointers to the API resolve (unresolved ones would render as plain code)
+    page = (built_docs / "concepts.html").read_text(encoding="utf-8")
+    xrefs = re.findall(r'<code class="xref py', page)
+    linked = re.findall(r'<a class="reference internal"[^>]*><code class="xref py', page)
+    assert len(xrefs) >= 20 and len(linked) == len(xrefs), "a cross-reference in concepts.md does not resolve"
     assert "radiocausal demo" in _text(built_docs / "quickstart.html")
     assert 'pip install -e ".[dev]"' in _text(built_docs / "installation.html")
 
