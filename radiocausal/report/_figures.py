@@ -58,7 +58,7 @@ def _new_figure(width: float, height: float) -> Figure:
 def save_png(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as PNG to ``path`` (parents created) and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, format="png", facecolor="white", bbox_inches="tight", pad_inches=0.15)
+    fig.savefig(path, dpi=DPI, format="png", facecolor="white")
     fig.clear()
     return path
 

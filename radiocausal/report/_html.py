@@ -83,6 +83,7 @@ def _not_run(res: Results, step: str, artefact: str) -> _Html:
 
 def _figure(res: Results, fig: Any, name: str, alt: str, caption: object = "") -> _Html:
     path = figs.save_png(fig, res.root / "figures" / name)
+    res.figures_written.append(name)
     png = path.read_bytes()
     data = base64.b64encode(png).decode("ascii")
     # shown at the size it was drawn (CSS pixels are 1/96 in), never wider than the page
@@ -124,7 +125,7 @@ def _summary(res: Results) -> _Html:
     for s in order:
         r = steps[s]
         rows.append([s, _tag("span", r["status"], f"status {r['status']}"), _num(r["seconds"], ".1f"), r.get("reason") or ""])
-    not_recorded = [s for s in STEPS if s not in steps]
+    not_recorded = [s for s in STEPS if s not in steps and s != "report"]  # the report is being written
     body = [_dl(facts), _tag("h3", "Steps"), _table(["step", "status", "seconds", "reason"], rows, "steps")]
     if not_recorded:
         body.append(_tag("p", f"Not recorded in run.json: {', '.join(not_recorded)}.", "note"))
@@ -526,6 +527,18 @@ $sections
 )
 
 
+_FIGURE_NAME = re.compile(r"(dag(_\d+_.+)?|stability|volcano|forest|interventions|variance_explained)\.png")
+
+
+def _remove_stale_figures(res: Results) -> None:
+    """Delete report figures left by an earlier rendering that this one did not draw (e.g. a pair since removed)."""
+    folder = res.root / "figures"
+    if folder.is_dir():
+        for p in folder.glob("*.png"):
+            if _FIGURE_NAME.fullmatch(p.name) and p.name not in res.figures_written:
+                p.unlink()
+
+
 def write_report(results_dir: str | os.PathLike, *, out: str | os.PathLike | None = None, title: str | None = None) -> Path:
     """Render the results folder of ``radiocausal analyze`` as a self-contained HTML report.
 
@@ -587,6 +600,7 @@ def write_report(results_dir: str | os.PathLike, *, out: str | os.PathLike | Non
     text = _PAGE.substitute(
         title=_e(page_title), css=_CSS, meta=_e(meta), toc=toc, sections=body, version=_e(version)
     )
+    _remove_stale_figures(res)
     target = Path(out) if out is not None else res.root / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")

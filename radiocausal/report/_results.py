@@ -75,6 +75,8 @@ class Results:
     variance_explained: pd.DataFrame | None = None
     variance_intervals: pd.DataFrame | None = None
     truth: dict[str, Any] | None = None
+    #: figures written by the report being rendered (file names in ``figures/``)
+    figures_written: list[str] = field(default_factory=list, repr=False)
 
     def step(self, name: str) -> dict[str, Any] | None:
         """The record of step ``name`` in ``run.json``, or ``None`` when it is not recorded."""
@@ -155,7 +157,8 @@ _FALSE = {"false", "0", "no", "0.0"}
 
 def _columns(df: pd.DataFrame, rel: str, spec: dict[str, str]) -> pd.DataFrame:
     """Check and convert columns. Kinds: ``str``, ``str?`` (NaN -> ""), ``float`` (finite),
-    ``float?`` (NaN allowed), ``bool``."""
+    ``float?`` (NaN allowed), ``bool``.  A ``?`` column may be absent (filled with NaN / "")."""
+    df = df.assign(**{c: np.nan for c, kind in spec.items() if kind.endswith("?") and c not in df.columns})
     missing = [c for c in spec if c not in df.columns]
     if missing:
         raise DataError(

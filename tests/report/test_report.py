@@ -166,7 +166,7 @@ def test_missing_artefacts_say_not_run_with_the_reason(tmp_path: Path):
         assert text.startswith("Not run."), sid
         assert reason in text, (sid, text)
     assert '<section id="truth">' not in page  # no truth.json: no truth section
-    assert "Not recorded in run.json: features, genomics, interventions, factors, report." in _text(
+    assert "Not recorded in run.json: features, genomics, interventions, factors." in _text(
         _section(page, "summary")
     )
     assert "<img" not in page
@@ -178,6 +178,26 @@ def test_out_and_title(results_dir: Path, tmp_path: Path):
     assert "<title>My &lt;study&gt;</title>" in target.read_text()
     assert not (results_dir / "report.html").exists()
     assert (results_dir / "figures" / "volcano.png").is_file()
+
+
+def test_rerender_drops_stale_figures_and_tolerates_absent_optional_columns(results_dir: Path):
+    write_report(results_dir)
+    figures = results_dir / "figures"
+    (figures / "dag_03_old__pair.png").write_bytes(b"stale")
+    (figures / "my_own_plot.png").write_bytes(b"mine")
+    (results_dir / "bayes/effects.csv").unlink()
+    effects_step = json.loads((results_dir / "run.json").read_text())
+    effects_step["steps"]["bayes"] = {"status": "failed", "seconds": 1.0, "reason": "ConvergenceError: R-hat 1.4"}
+    (results_dir / "run.json").write_text(json.dumps(effects_step))
+    iv = pd.read_csv(results_dir / "interventions/interventions.csv").drop(columns=["truth", "sd", "baseline"])
+    iv.to_csv(results_dir / "interventions/interventions.csv", index=False)
+
+    page = write_report(results_dir).read_text()
+    assert not (figures / "forest.png").exists() and not (figures / "dag_03_old__pair.png").exists()
+    assert (figures / "my_own_plot.png").read_bytes() == b"mine"
+    assert (figures / "interventions.png").is_file()
+    assert "step 'bayes' failed: ConvergenceError: R-hat 1.4" in _text(_section(page, "bayes"))
+    assert "texture do(EGFR=1) 0.987 — [0.712, 1.270] — —" in _text(_section(page, "interventions"))
 
 
 def test_load_results_reads_every_artefact(results_dir: Path):
