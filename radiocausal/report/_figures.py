@@ -26,6 +26,7 @@ __all__ = [
     "interventions_figure",
     "variance_heatmap",
     "save_png",
+    "contrast_label",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -256,14 +257,18 @@ def forest_figure(effects: pd.DataFrame) -> Figure:
     return fig
 
 
+def contrast_label(row: Any) -> str:
+    """``"do(X=1) − do(X=0)"`` for a row of interventions.csv (the intervention alone without a baseline)."""
+    return f"{row['intervention']} − {row['baseline']}" if row["baseline"] else str(row["intervention"])
+
+
 def interventions_figure(interventions: pd.DataFrame) -> Figure:
     """One interval per do-contrast (mean and 94 % HDI), truth marked."""
     from matplotlib.lines import Line2D
 
     labels, rows, truth = [], [], []
     for _, r in interventions.iterrows():
-        contrast = f"{r['intervention']} − {r['baseline']}" if r["baseline"] else r["intervention"]
-        labels.append(f"{r['target']}: {contrast}")
+        labels.append(f"{r['target']}: {contrast_label(r)}")
         rows.append([{"mean": r["mean"], "lo": r["hdi_3%"], "hi": r["hdi_97%"], "colour": OKABE_ITO["green"], "marker": "o"}])
         truth.append(r["truth"])
     fig = _new_figure(_forest_width(labels), 1.5 + 0.55 * len(labels))

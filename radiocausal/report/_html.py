@@ -376,10 +376,6 @@ def _bayes_section(res: Results) -> _Html:
     return _join(body)
 
 
-def _contrast(r: Any) -> str:
-    return f"{r['intervention']} − {r['baseline']}" if r["baseline"] else str(r["intervention"])
-
-
 def _interventions_section(res: Results) -> _Html:
     if res.interventions is None:
         return _not_run(res, "interventions", "interventions/interventions.csv")
@@ -390,7 +386,7 @@ def _interventions_section(res: Results) -> _Html:
                 "diamonds: the simulated truth.")
     ]
     rows = [
-        [r["target"], _contrast(r), _num(r["mean"]), _num(r["sd"]), f"[{_num(r['hdi_3%'])}, {_num(r['hdi_97%'])}]",
+        [r["target"], figs.contrast_label(r), _num(r["mean"]), _num(r["sd"]), f"[{_num(r['hdi_3%'])}, {_num(r['hdi_97%'])}]",
          _num(r["truth"]), _covers(r["hdi_3%"], r["hdi_97%"], r["truth"])]
         for _, r in iv.iterrows()
     ]
@@ -456,7 +452,7 @@ def _truth_section(res: Results) -> _Html:
     if res.interventions is not None:
         for _, r in res.interventions.iterrows():
             if _finite(r["truth"]):
-                rows.append([f"{r['target']}: {_contrast(r)}", _num(r["truth"]),
+                rows.append([f"{r['target']}: {figs.contrast_label(r)}", _num(r["truth"]),
                              _interval(r["mean"], r["hdi_3%"], r["hdi_97%"]), _num(r["mean"] - r["truth"], "+.3f"),
                              _covers(r["hdi_3%"], r["hdi_97%"], r["truth"]), "—", "—", "—"])
     body: list[object] = []

@@ -124,9 +124,19 @@ def _read_json(root: Path, rel: str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise DataError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise _not_utf8(rel, exc) from None
     except json.JSONDecodeError as exc:
         raise DataError(f"{rel}: invalid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+
+
+def _first(mask: Any) -> int | None:
+    """Index of the first true entry of ``mask``, or ``None``."""
+    idx = np.flatnonzero(np.asarray(mask))
+    return int(idx[0]) if idx.size else None
+
+
+def _not_utf8(rel: str, exc: UnicodeDecodeError) -> DataError:
+    return DataError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})")
 
 
 def _require(cond: bool, rel: str, problem: str) -> None:
@@ -143,7 +153,7 @@ def _read_csv(root: Path, rel: str, index_col: int | None = None) -> pd.DataFram
     try:
         df = pd.read_csv(path, index_col=index_col, keep_default_na=True)
     except UnicodeDecodeError as exc:
-        raise DataError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise _not_utf8(rel, exc) from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{rel}: the file is empty (expected a CSV table with a header)") from None
     except (pd.errors.ParserError, ValueError) as exc:
@@ -169,21 +179,17 @@ def _columns(df: pd.DataFrame, rel: str, spec: dict[str, str]) -> pd.DataFrame:
     for col, kind in spec.items():
         s = out[col]
         if kind in ("str", "str?"):
-            if kind == "str" and s.isna().any():
-                row = int(np.flatnonzero(s.isna().to_numpy())[0])
+            if kind == "str" and (row := _first(s.isna())) is not None:
                 raise DataError(f"{rel}: column {col!r} is empty on data row {row + 1}")
             out[col] = s.map(lambda v: "" if isinstance(v, float) and math.isnan(v) else str(v))
         elif kind in ("float", "float?"):
             num = pd.to_numeric(s, errors="coerce")
             bad = num.isna() & s.notna()
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
+            if (row := _first(bad.to_numpy())) is not None:
                 raise DataError(f"{rel}: column {col!r} has the non-numeric value {s.iloc[row]!r} on data row {row + 1}")
-            if kind == "float" and num.isna().any():
-                row = int(np.flatnonzero(num.isna().to_numpy())[0])
+            if kind == "float" and (row := _first(num.isna())) is not None:
                 raise DataError(f"{rel}: column {col!r} is empty on data row {row + 1} (a number is expected)")
-            if np.isinf(num.to_numpy(dtype=float)).any() and col not in ("statistic",):
-                row = int(np.flatnonzero(np.isinf(num.to_numpy(dtype=float)))[0])
+            if col != "statistic" and (row := _first(np.isinf(num.to_numpy(dtype=float)))) is not None:
                 raise DataError(f"{rel}: column {col!r} is infinite on data row {row + 1}")
             out[col] = num.astype(float)
         elif kind == "bool":
@@ -208,24 +214,14 @@ def _check_probability(df: pd.DataFrame, rel: str, cols: tuple[str, ...]) -> Non
     for col in cols:
         v = df[col].to_numpy(dtype=float)
         bad = np.isfinite(v) & ((v < 0) | (v > 1))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
+        if (row := _first(bad)) is not None:
             raise DataError(f"{rel}: column {col!r} must lie in [0, 1], got {v[row]!r} on data row {row + 1}")
 
 
-def _check_intervals(df: pd.DataFrame, rel: str, low: str, high: str, mean: str | None = None) -> None:
+def _check_intervals(df: pd.DataFrame, rel: str, low: str, high: str) -> None:
     lo, hi = df[low].to_numpy(dtype=float), df[high].to_numpy(dtype=float)
-    bad = lo > hi
-    if mean is not None:
-        m = df[mean].to_numpy(dtype=float)
-        tol = 1e-9 + 1e-6 * np.abs(hi - lo)
-        bad |= (m < lo - tol) | (m > hi + tol)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        what = f"{low}={lo[row]!r} > {high}={hi[row]!r}" if lo[row] > hi[row] else (
-            f"{mean}={df[mean].iloc[row]!r} outside [{low}, {high}] = [{lo[row]!r}, {hi[row]!r}]"
-        )
-        raise DataError(f"{rel}: inconsistent interval on data row {row + 1}: {what}")
+    if (row := _first(lo > hi)) is not None:
+        raise DataError(f"{rel}: inconsistent interval on data row {row + 1}: {low}={lo[row]!r} > {high}={hi[row]!r}")
 
 
 # ------------------------------------------------------------------------------------- readers
@@ -268,7 +264,7 @@ def _read_dag(root: Path) -> Any:
     try:
         text = (root / rel).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise _not_utf8(rel, exc) from None
     try:
         with warnings.catch_warnings():
             # role conflicts were reported by the DAG check step (dag_check.json warnings)
@@ -348,8 +344,7 @@ def _read_stability(root: Path) -> pd.DataFrame:
     for col in ("icc", "ci_low", "ci_high"):
         v = df[col].to_numpy(dtype=float)
         bad = np.isfinite(v) & (v > 1 + 1e-9)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
+        if (row := _first(bad)) is not None:
             raise DataError(f"{rel}: column {col!r} is an ICC and cannot exceed 1, got {v[row]!r} on data row {row + 1}")
     return df
 
@@ -391,14 +386,13 @@ def _read_effects(root: Path) -> pd.DataFrame:
     }
     df = _columns(_read_csv(root, rel), rel, spec)
     bad = ~df["model"].isin(EFFECT_MODELS)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+    if (row := _first(bad.to_numpy())) is not None:
         raise DataError(f"{rel}: column 'model' must be 'adjusted' or 'unadjusted', got {df['model'].iloc[row]!r} on data row {row + 1}")
     dup = df.duplicated(["exposure", "outcome", "model"])
     if dup.any():
         r = df[dup].iloc[0]
         raise DataError(f"{rel}: more than one {r['model']} row for {r['exposure']} -> {r['outcome']}")
-    _check_intervals(df, rel, "hdi_3%", "hdi_97%", "mean")
+    _check_intervals(df, rel, "hdi_3%", "hdi_97%")
     return df
 
 
@@ -415,7 +409,7 @@ def _read_interventions(root: Path) -> pd.DataFrame:
         "truth": "float?",
     }
     df = _columns(_read_csv(root, rel), rel, spec)
-    _check_intervals(df, rel, "hdi_3%", "hdi_97%", "mean")
+    _check_intervals(df, rel, "hdi_3%", "hdi_97%")
     return df
 
 
