@@ -66,10 +66,9 @@ def truth_effects(truth: dict) -> dict[tuple[str, str], float]:
     return out
 
 
-def node_of(study: Study, column: str, kind: str) -> str:
-    """The node a column stands for: ``nodes.columns["kind:column"]``, ``nodes.columns[column]``, or itself."""
-    cols = study.nodes.columns
-    return cols.get(f"{kind}:{column}", cols.get(column, column))
+def node_of(study: Study, column: str, kind: str, dag=None) -> str:
+    """The node a column of table ``kind`` stands for (see :meth:`NodeMap.node_of`)."""
+    return study.nodes.node_of(column, kind, set(dag.nodes) if dag is not None else ())
 
 
 def load_features(out: Path, stable_only: bool = True) -> pd.DataFrame:
@@ -109,7 +108,7 @@ def node_columns(study: Study, dag, patients: pd.DataFrame, genomics: dict[str, 
         if df is None:
             continue
         for c in df.columns:
-            nd = node_of(study, str(c), kind)
+            nd = node_of(study, str(c), kind, dag)
             if nd in dag:
                 found.setdefault(nd, []).append((kind, str(c)))
     return found

@@ -187,6 +187,27 @@ def _choose_set(dag, x: str, y: str) -> tuple[list[str] | None, str, list[list[s
     return minimal[0], "minimal", minimal
 
 
+def hypothesis_dag(dag, x: str, y: str):
+    """``dag`` with the edge ``x -> y`` added when it has no directed path from x to y (else ``dag``).
+
+    A DAG without a causal path asserts that the effect is zero; to *estimate* it (and let the data
+    refute the assertion) the model needs the edge.  Adding it changes no back-door path, so the
+    adjustment sets are those of the DAG.
+
+    Examples
+    --------
+    >>> from radiocausal.graph import CausalDAG
+    >>> dag = CausalDAG.from_dagitty("dag { site -> KRAS ; site -> phenotype }")
+    >>> sorted(hypothesis_dag(dag, "KRAS", "phenotype").edges)
+    [('KRAS', 'phenotype'), ('site', 'KRAS'), ('site', 'phenotype')]
+    """
+    if x in dag.ancestors(y):
+        return dag
+    out = dag.copy()
+    out.add_edge(x, y)
+    return out
+
+
 def check_pairs(dag, pairs: Iterable[tuple[str, str]]) -> tuple[list[dict[str, Any]], list[str]]:
     """The ``pairs`` entries of ``dag_check.json`` and the warnings found while checking.
 
@@ -201,10 +222,17 @@ def check_pairs(dag, pairs: Iterable[tuple[str, str]]) -> tuple[list[dict[str, A
     rows = []
     notes: list[str] = []
     observed = [v for v in dag.observed_nodes]
+    study_dag = dag
     for x, y in pairs:
         for v in (x, y):
-            if v not in dag:
-                raise IdentificationError(f"pair {x} -> {y}: {v!r} is not a node of the DAG (nodes: {list(dag.nodes)})")
+            if v not in study_dag:
+                raise IdentificationError(f"pair {x} -> {y}: {v!r} is not a node of the DAG (nodes: "
+                                          f"{list(study_dag.nodes)})")
+        dag = hypothesis_dag(study_dag, x, y)
+        if dag is not study_dag:
+            notes.append(f"the DAG has no directed path from {x} to {y} (it asserts no effect); the pair is "
+                         f"checked and modelled with the edge {x} -> {y} added, to estimate the effect the DAG "
+                         "says is zero")
         chosen, kind, minimal = _choose_set(dag, x, y)
         if chosen is not None:
             explanation = str(dag.explain_adjustment(chosen, x, y))
@@ -254,11 +282,11 @@ class DagStep:
         for kind, path in (("copy_number", s.data.copy_number), ("expression", s.data.expression)):
             if path is not None:
                 for c in pd.read_csv(path, nrows=0).columns[1:]:
-                    if node_of(s, str(c), kind) in declared:
-                        measured.add(node_of(s, str(c), kind))
+                    if node_of(s, str(c), kind, declared) in declared:
+                        measured.add(node_of(s, str(c), kind, declared))
         if s.data.mutations is not None:
             genes = pd.read_csv(s.data.mutations, usecols=["Hugo_Symbol"], dtype=str)["Hugo_Symbol"].unique()
-            measured |= {node_of(s, g, "mutation") for g in genes if node_of(s, g, "mutation") in declared}
+            measured |= {node_of(s, g, "mutation", declared) for g in genes} & set(declared.nodes)
         fnode = _feature_node(s)
         if fnode is not None:
             if fnode not in declared:
@@ -392,7 +420,7 @@ class StabilityStep:
         if len(both) < 3:
             raise DataError(f"only {len(both)} patient(s) have a usable repeat scan: expected at least 3 for the ICC")
         cols = [c for c in test.columns if c in retest.columns]
-        long = pd.concat([test.loc[both, cols].assign(session=1), retest.loc[both, cols].assign(session=2)])
+        long = pd.concat([test.loc[both, cols].copy().assign(session=1), retest.loc[both, cols].copy().assign(session=2)])
         long = long.rename_axis("patient_id").reset_index()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -529,7 +557,7 @@ class ScanStep:
             by_node: dict[str, list[str]] = {}
             unmapped = []
             for c in table.columns:
-                nd = node_of(s, str(c), kind)
+                nd = node_of(s, str(c), kind, dag)
                 (by_node.setdefault(nd, []) if nd in dag and nd not in dag.latent_nodes else unmapped).append(str(c))
             if unmapped:
                 ctx.note(f"{len(unmapped)} {kind} column(s) are not DAG nodes and have no adjusted test "
@@ -569,11 +597,12 @@ def _modelled_features(ctx: Context, exposure: str, features: tuple[str, ...] | 
     scan_p = ctx.path("scan", "scan.csv")
     if scan_p.is_file():
         scan = pd.read_csv(scan_p)
-        genes = scan["gene"].astype(str)
-        kinds = scan["kind"].astype(str)
-        mine = scan[[node_of(s, g, k) == exposure for g, k in zip(genes, kinds)] & scan["adjusted"].astype(bool)]
+        dag = ctx.dag()
+        ours = np.array([node_of(s, g, k, dag) == exposure for g, k in zip(scan["gene"].astype(str),
+                                                                            scan["kind"].astype(str))], dtype=bool)
+        mine = scan[ours & scan["adjusted"].astype(bool)]
         if not len(mine):
-            mine = scan[[node_of(s, g, k) == exposure for g, k in zip(genes, kinds)]]
+            mine = scan[ours]
         ranked = mine.sort_values("p_value")["feature"].astype(str)
         top = [f for f in dict.fromkeys(ranked) if f in available]
         if top:
@@ -633,8 +662,10 @@ class BayesStep:
     def key(self, ctx: Context):
         s = ctx.study
         files = [ctx.path("features", "features.csv"), ctx.path("stability", "stability.csv"), ctx.path("dag.dag"),
-                 ctx.path("dag_check.json"), ctx.path("inputs", "inputs.json"), ctx.path("scan", "scan.csv"),
+                 ctx.path("dag_check.json"), ctx.path("inputs", "inputs.json"),
                  s.data.patients, *(ctx.path("genomics", n) for n in GENOMIC_FILES.values())]
+        if any(p.features is None for p in s.pairs):  # features chosen from the scan's top hits
+            files.append(ctx.path("scan", "scan.csv"))
         if s.data.truth is not None:
             files.append(s.data.truth)
         return {"bayes": s.to_dict()["bayes"], "pairs": s.to_dict()["pairs"], "nodes": s.to_dict()["nodes"],
@@ -666,16 +697,17 @@ class BayesStep:
         rows = []
         for job, which in tqdm(jobs, desc="radiocausal bayes", unit="model", disable=not ctx.progress):
             x, node, col = job["exposure"], job["node"], job["column"]
-            if which == "adjusted":
-                model = AssociationModel(dag, x, node, adjustment=job["set"], nuts_sampler=b.sampler)
-                needed = [x, node, *model.adjustment_set_, *model.batch_]
-            else:
-                naive = CausalDAG([(x, node)], name="unadjusted")
-                model = AssociationModel(naive, x, node, adjustment=[], batch=[], nuts_sampler=b.sampler)
-                needed = [x, node]
             try:
+                if which == "adjusted":
+                    model = AssociationModel(hypothesis_dag(dag, x, node), x, node, adjustment=job["set"],
+                                             nuts_sampler=b.sampler)
+                    needed = [x, node, *model.adjustment_set_, *model.batch_]
+                else:
+                    naive = CausalDAG([(x, node)], name="unadjusted")
+                    model = AssociationModel(naive, x, node, adjustment=[], batch=[], nuts_sampler=b.sampler)
+                    needed = [x, node]
                 data = _model_data(table, feats, node, col, dict.fromkeys(needed), ambiguous)
-            except DataError as exc:
+            except RadiocausalError as exc:
                 ctx.note(f"{which} model of {x} -> {col}: not fitted: {exc}")
                 continue
             nc = folder / f"{_safe(x)}__{_safe(col)}__{which}.nc"
@@ -686,8 +718,12 @@ class BayesStep:
             if nc.is_file() and index.get(nc.name) == key:
                 idata = az.from_netcdf(nc)
             else:
-                idata = model.fit(data, draws=b.draws, tune=b.tune, chains=b.chains, random_seed=b.seed,
-                                  target_accept=b.target_accept)
+                try:
+                    idata = model.fit(data, draws=b.draws, tune=b.tune, chains=b.chains, random_seed=b.seed,
+                                      target_accept=b.target_accept)
+                except RadiocausalError as exc:
+                    ctx.note(f"{which} model of {x} -> {col}: fit failed: {exc}")
+                    continue
                 idata.to_netcdf(nc)
                 index[nc.name] = key
                 index_p.write_text(json.dumps(index, indent=2))
@@ -815,7 +851,12 @@ class InterventionsStep:
             if node not in dag:
                 ctx.note(f"intervention target {target!r} is neither a DAG node nor an analysed feature; skipped")
                 continue
-            sub = structural_dag(dag, node)
+            full = dag
+            for iv in group:
+                for x in iv.set:
+                    if x in full and x != node:
+                        full = hypothesis_dag(full, x, node)
+            sub = structural_dag(full, node)
             scm = StructuralModel(sub, nuts_sampler=b.sampler)
             usable = []
             for iv in group:  # identification is a property of the graph: refuse before fitting
@@ -906,7 +947,7 @@ class FactorsStep:
             return f"fewer than two views have data (factors.views = {list(f.views)}; available: {sorted(views)})"
         dag = ctx.dag()
         patients = ctx.patients().loc[ids]
-        batch_cols = [c for c in patients.columns if node_of(s, c, "clinical") in dag.batch_nodes]
+        batch_cols = [c for c in patients.columns if node_of(s, c, "clinical", dag) in dag.batch_nodes]
         cov = patients[batch_cols] if batch_cols else None
         model = LatentFactorModel(n_factors=f.n_factors, likelihoods=liks, covariates=cov, max_iter=f.max_iter,
                                   n_bootstrap=f.n_bootstrap)

@@ -170,10 +170,27 @@ class NodeMap:
 
     features: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
+    other: dict[str, str] = field(default_factory=dict)
 
-    def node_of(self, column: str) -> str:
-        """The DAG node a (non-feature) column stands for (itself by default)."""
-        return self.columns.get(column, column)
+    def node_of(self, column: str, kind: str = "clinical", nodes=()) -> str:
+        """The DAG node a column of table ``kind`` stands for.
+
+        ``columns["kind:column"]``, else ``columns[column]``, else the column itself when it is a
+        node (or ``nodes`` is empty), else ``other[kind]`` (the node standing for the table's
+        remaining columns), else the column itself.
+
+        Examples
+        --------
+        >>> m = NodeMap("phenotype", {"MYC_log2": "MYC"}, {"mutation": "other_mutations"})
+        >>> m.node_of("MYC_log2", "copy_number"), m.node_of("TP53", "mutation", {"EGFR", "other_mutations"})
+        ('MYC', 'other_mutations')
+        """
+        for key in (f"{kind}:{column}", column):
+            if key in self.columns:
+                return self.columns[key]
+        if nodes and column not in nodes and kind in self.other:
+            return self.other[kind]
+        return column
 
 
 @dataclass(frozen=True)
@@ -368,12 +385,18 @@ class Study:
             **files,
         )
 
-        n = _table(raw, "nodes", ("features", "columns"))
+        n = _table(raw, "nodes", ("features", "columns", "other"))
         columns = _mapping(n, "nodes", "columns")
-        for k, v in columns.items():
-            if not isinstance(v, str) or not v:
-                raise _fail(f"nodes.columns.{k}", v, "the name of a DAG node (string)")
-        nodes = NodeMap(features=_str(n, "nodes", "features"), columns=columns)
+        other = _mapping(n, "nodes", "other")
+        for what, table in (("columns", columns), ("other", other)):
+            for k, v in table.items():
+                if not isinstance(v, str) or not v:
+                    raise _fail(f"nodes.{what}.{k}", v, "the name of a DAG node (string)")
+        bad = sorted(set(other) - {"clinical", *GENOMIC_KINDS})
+        if bad:
+            raise StudyError(f"nodes.other: unknown table kind(s) {bad}; expected some of "
+                             f"{['clinical', *GENOMIC_KINDS]}")
+        nodes = NodeMap(features=_str(n, "nodes", "features"), columns=columns, other=other)
 
         pairs_raw = raw.get("pairs", [])
         if not isinstance(pairs_raw, list):
@@ -407,9 +430,10 @@ class Study:
                 baseline = _mapping(it, key, "baseline") if "baseline" in it else None
                 if baseline is not None and set(baseline) != set(set_):
                     raise _fail(f"{key}.baseline", baseline, f"values for the same nodes as set ({sorted(set_)})")
-                for k, v in {**set_, **(baseline or {})}.items():
-                    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-                        raise _fail(f"{key}.set.{k}", v, "a number or a category name")
+                for part, values in (("set", set_), ("baseline", baseline or {})):
+                    for k, v in values.items():
+                        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+                            raise _fail(f"{key}.{part}.{k}", v, "a number or a category name")
                 interventions.append(Intervention(_str(it, key, "target", required=True), set_, baseline))
             interventions = tuple(interventions)
 
