@@ -10,6 +10,8 @@ build needs no network: intersphinx is loaded but maps nothing.
 
 from __future__ import annotations
 
+import re
+
 import radiocausal
 
 project = "radiocausal"
@@ -38,7 +40,6 @@ exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 autosummary_generate = True
 autosummary_ignore_module_all = False
 autosummary_imported_members = True
-autodoc_default_options = {"show-inheritance": True}
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
@@ -49,6 +50,9 @@ napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 napoleon_use_ivar = True
+# napoleon escapes the trailing underscore of fitted attributes (``sites_``) only with this set;
+# otherwise reStructuredText reads ``sites_`` as a link and prints "sites"
+strip_signature_backslash = True
 napoleon_preprocess_types = False
 
 # -- intersphinx: no inventories are fetched (the build must work offline) ---------------------
@@ -106,6 +110,43 @@ def _constant_docstring(app, what, name, obj, options, lines):
     lines[:] = _doc_comment(obj, attr, package) or []
 
 
+_SECTION_RULE = re.compile(r"^-{3,}$")
+_SHARED_ENTRY = re.compile(r"^(\w+(?:\s*,\s*\w+)+)\s*(?::\s*(.*))?$")
+
+
+def _split_attribute_entries(app, what, name, obj, options, lines):
+    """``a_, b_ : T`` in an *Attributes* section becomes one entry per name.
+
+    numpydoc allows several names on one line; napoleon splits them in *Parameters* but not in
+    *Attributes*, where it would render ``b_ (a_,)``.
+    """
+    out: list[str] = []
+    section = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if i + 1 < len(lines) and line.strip() and _SECTION_RULE.match(lines[i + 1].strip()):
+            section = line.strip()
+            out += [line, lines[i + 1]]
+            i += 2
+            continue
+        match = _SHARED_ENTRY.match(line) if section == "Attributes" else None
+        if not match:
+            out.append(line)
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and (lines[j].startswith(" ") or (not lines[j].strip() and j + 1 < len(lines)
+                                                              and lines[j + 1].startswith(" "))):
+            j += 1
+        description = lines[i + 1 : j]
+        type_part = f" : {match.group(2)}" if match.group(2) else ""
+        for attr in (n.strip() for n in match.group(1).split(",")):
+            out += [attr + type_part, *description]
+        i = j
+    lines[:] = out
+
+
 def _skip_foreign(app, what, name, obj, skip, options):
     # scikit-learn's metadata-routing setters (set_fit_request, ...) are generated on every
     # estimator subclass; they are scikit-learn's API, documented there.
@@ -116,4 +157,5 @@ def _skip_foreign(app, what, name, obj, skip, options):
 
 def setup(app):
     app.connect("autodoc-process-docstring", _constant_docstring, priority=100)  # before napoleon
+    app.connect("autodoc-process-docstring", _split_attribute_entries, priority=100)
     app.connect("autodoc-skip-member", _skip_foreign)

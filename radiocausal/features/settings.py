@@ -375,6 +375,8 @@ class ExtractionSettings:
 
 
 _ALL_IBSI = ("2D", "2.5D", "3D")
+#: Named settings: ``"pyradiomics"`` (pyradiomics' defaults), ``"ibsi-digital-phantom"`` and the IBSI-1
+#: CT configurations ``"ibsi-A"`` … ``"ibsi-E"``; :func:`get_settings` resolves a name.
 PRESETS: dict[str, ExtractionSettings] = {
     "pyradiomics": ExtractionSettings(
         name="pyradiomics",

@@ -42,6 +42,8 @@ __all__ = [
     "stable_features",
 ]
 
+#: The six intraclass correlation forms :func:`icc` reports, in McGraw & Wong's notation: one-way
+#: random (1), two-way absolute agreement (A) and consistency (C), for a single (1) or mean (k) rating.
 ICC_FORMS = ("ICC(1,1)", "ICC(A,1)", "ICC(C,1)", "ICC(1,k)", "ICC(A,k)", "ICC(C,k)")
 _ALIASES = {
     "ICC1": "ICC(1,1)", "ICC2": "ICC(A,1)", "ICC3": "ICC(C,1)", "ICC(2,1)": "ICC(A,1)", "ICC(3,1)": "ICC(C,1)",

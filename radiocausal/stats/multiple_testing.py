@@ -12,6 +12,7 @@ from radiocausal.errors import DataError
 
 __all__ = ["adjust_pvalues", "estimate_pi0", "PVALUE_METHODS"]
 
+#: Values of ``method`` in :func:`adjust_pvalues` (FWER: Bonferroni, Holm; FDR: BH, BY, Storey).
 PVALUE_METHODS = ("bonferroni", "holm", "bh", "by", "storey")
 _ALIASES = {
     "fdr_bh": "bh",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["association_scan", "SCAN_TESTS"]
 
+#: Values of ``test`` in :func:`association_scan`.
 SCAN_TESTS = ("linear", "logistic", "spearman", "wilcoxon", "ordinal")
 #: below this many patients in the rarer group of a binary column, a DataWarning is raised
 MIN_EVENTS = 5
