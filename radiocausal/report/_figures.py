@@ -43,6 +43,8 @@ OKABE_ITO = {
 }
 KIND_MARKERS = {"mutation": "o", "copy_number": "s", "expression": "^"}
 DPI = 120
+#: At most this many non-significant tests are drawn per volcano panel (a fixed random subset).
+MAX_BACKGROUND = 50_000
 
 
 def mpl_text(s: object) -> str:
@@ -151,6 +153,7 @@ def volcano_figure(scan: pd.DataFrame, alpha: float) -> Figure:
     tested = scan[np.isfinite(scan["p_value"].to_numpy(dtype=float)) & np.isfinite(scan["estimate"].to_numpy(dtype=float))]
     ymax = float(_neg_log10(tested["p_value"].to_numpy(dtype=float)).max()) if len(tested) else 1.0
     kinds = [k for k in KIND_MARKERS if (tested["kind"] == k).any()] + sorted(set(tested["kind"]) - set(KIND_MARKERS))
+    subsampled = any_hit = False
     for ax, (flag, name) in zip(axes, panels, strict=True):
         part = tested[tested["adjusted"] == flag]
         q = part["q_value"].to_numpy(dtype=float)
@@ -158,11 +161,18 @@ def volcano_figure(scan: pd.DataFrame, alpha: float) -> Figure:
         y = _neg_log10(part["p_value"].to_numpy(dtype=float))
         est = part["estimate"].to_numpy(dtype=float)
         many = len(part) > 5000
+        background = ~sig
+        if background.sum() > MAX_BACKGROUND:
+            # a fixed random subset of the non-significant tests keeps huge scans drawable; all hits are drawn
+            keep = np.random.default_rng(0).choice(np.flatnonzero(background), MAX_BACKGROUND, replace=False)
+            background = np.zeros_like(background)
+            background[keep] = True
+            subsampled = True
         for kind in kinds:
             k = (part["kind"] == kind).to_numpy()
             marker = KIND_MARKERS.get(kind, "D")
-            ax.scatter(est[k & ~sig], y[k & ~sig], s=12, marker=marker, color=OKABE_ITO["grey"], alpha=0.55,
-                       linewidths=0, rasterized=many)
+            ax.scatter(est[k & background], y[k & background], s=12, marker=marker, color=OKABE_ITO["grey"],
+                       alpha=0.55, linewidths=0, rasterized=many)
             ax.scatter(est[k & sig], y[k & sig], s=26, marker=marker, color=OKABE_ITO["vermillion"],
                        edgecolors="black", linewidths=0.4, rasterized=many, zorder=3)
         if sig.any():
@@ -171,17 +181,21 @@ def volcano_figure(scan: pd.DataFrame, alpha: float) -> Figure:
             ax.axhline(-math.log10(max(cut, np.nextafter(0, 1))), color=OKABE_ITO["black"], linestyle="--",
                        linewidth=1.0)
         ax.axvline(0.0, color=OKABE_ITO["grey"], linewidth=0.8)
-        ax.set_title(f"{name}: {int(sig.sum())} of {len(part)} tests with q ≤ {alpha:g}")
+        ax.set_title(f"{name}: {int(sig.sum()):,} of {len(part):,} tests with q ≤ {alpha:g}")
+        any_hit = any_hit or bool(sig.any())
         ax.set_xlabel("estimate")
         ax.grid(alpha=0.25)
     axes[0].set_ylabel("−log10 p")
     axes[0].set_ylim(0, ymax * 1.08 + 0.1)
     handles = [
         Line2D([], [], linestyle="", marker="o", color=OKABE_ITO["vermillion"], markeredgecolor="black",
-               label=f"FDR q ≤ {alpha:g}"),
-        Line2D([], [], linestyle="", marker="o", color=OKABE_ITO["grey"], label="not significant"),
-        Line2D([], [], linestyle="--", color=OKABE_ITO["black"], label="cut-off (largest significant p)"),
-    ] + [
+               label=f"q ≤ {alpha:g}"),
+        Line2D([], [], linestyle="", marker="o", color=OKABE_ITO["grey"],
+               label=f"not significant (random {MAX_BACKGROUND:,} per panel)" if subsampled else "not significant"),
+    ]
+    if any_hit:
+        handles.append(Line2D([], [], linestyle="--", color=OKABE_ITO["black"], label="cut-off (largest significant p)"))
+    handles += [
         Line2D([], [], linestyle="", marker=KIND_MARKERS.get(k, "D"), color="#555555", label=mpl_text(k.replace("_", " ")))
         for k in kinds
     ]

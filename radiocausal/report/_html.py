@@ -15,7 +15,6 @@ from string import Template
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from radiocausal.errors import DataError, GraphError
 from radiocausal.report import _figures as figs

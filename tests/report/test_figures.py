@@ -88,3 +88,14 @@ def test_stability_figure_without_threshold_or_intervals():
     hist, rank = fig.axes
     assert not [ln for ln in hist.get_lines() if ln.get_linestyle() == "--"]
     assert [t.get_text() for t in hist.get_legend().get_texts()] == ["kept (2)", "dropped (1)"]
+
+
+def test_huge_scans_draw_every_hit_and_a_fixed_subset_of_the_rest(results_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(figs, "MAX_BACKGROUND", 10)
+    scan = load_results(results_dir).scan
+    fig = figs.volcano_figure(scan[~scan["adjusted"]], 0.05)
+    (ax,) = fig.axes
+    drawn = sum(len(c.get_offsets()) for c in ax.collections)
+    assert drawn == 10 + 4  # 10 of the 43 non-significant tests, all 4 hits
+    assert ax.get_title() == "unadjusted: 4 of 47 tests with q ≤ 0.05"
+    assert "not significant (random 10 per panel)" in [t.get_text() for t in fig.legends[0].get_texts()]
