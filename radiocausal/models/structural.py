@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,21 @@ class _Node:
     levels: list = field(default_factory=list)
     center: float = 0.0
     scale: float = 1.0
+
+
+@contextmanager
+def _without_initvals(model):
+    """Clear the model's initial values while :func:`pymc.do` copies it (it refuses models that have any).
+
+    Initial values only steer the sampler's start (the ordinal cut-points'); the copy does not sample.
+    """
+    saved = dict(model.rvs_to_initial_values)
+    for rv in saved:
+        model.rvs_to_initial_values[rv] = None
+    try:
+        yield model
+    finally:
+        model.rvs_to_initial_values.update(saved)
 
 
 def _topological(dag: CausalDAG) -> list[str]:
@@ -163,17 +179,26 @@ class StructuralModel:
         if not isinstance(data, pd.DataFrame):
             raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
         if self._nodes is None:
-            self._nodes = self._classify(data)
-            self._model = self._build_pymc(data, self._nodes)
+            nodes = self._classify(data)
+            self._model = self._build_pymc(self._values(data, nodes), nodes)
+            self._nodes = nodes
+            self._rv_names = [v for v in self.order_ if nodes[v].kind == "modelled"]
         return self._model
 
-    def _build_pymc(self, data: pd.DataFrame, nodes: dict[str, _Node]):
+    def _build_pymc(self, values: Mapping[str, np.ndarray], nodes: dict[str, _Node], *, raw: bool = False):
+        """The joint PyMC model with data containers ``values``.
+
+        ``raw=True`` builds the same mechanisms on the original scales, the form :meth:`simulate`
+        fixes: modelled nodes carry centre 0 and scale 1, categorical parents enter as plain 0/1
+        indicators, and batch intercepts are non-centred with their sd fixed by the caller, so each
+        free variable is a parameter in the units of :meth:`simulate`'s ``parameters``.
+        """
         import pymc as pm
+        import pytensor.tensor as pt
 
         pri = self.priors
         latent = set(self.dag.latent_nodes)
         coords: dict[str, list] = {}
-        values = self._values(data, nodes)
         for v, node in nodes.items():
             if node.kind == "batch":
                 coords[v] = list(node.levels)
@@ -187,7 +212,7 @@ class StructuralModel:
                     continue
                 parents = [p for p in self.order_ if p in self.dag.parents(v) - latent]
                 eta = pm.Normal(f"{v}:intercept", 0.0, pri["intercept"]) if node.family != "ordered_logistic" else 0.0
-                terms, cols = [], []
+                terms, cols, pscales = [], [], []
                 for p in parents:
                     pn = nodes[p]
                     if pn.kind == "batch":
@@ -195,7 +220,8 @@ class StructuralModel:
                         # nodes (non-centred ones diverge there), non-centred otherwise
                         s = pm.HalfNormal(f"{v}:sigma_{p}", pri["batch_sigma"])
                         counts = np.bincount(values[f"data_{p}"], minlength=len(pn.levels))
-                        if node.family in ("normal", "student_t") and counts.min() >= _glm.CENTERED_MIN_PER_LEVEL:
+                        if (not raw and node.family in ("normal", "student_t")
+                                and counts.min() >= _glm.CENTERED_MIN_PER_LEVEL):
                             u = pm.ZeroSumNormal(f"{v}:u_{p}", sigma=s, dims=p)
                         else:
                             u = s * pm.ZeroSumNormal(f"{v}:z_{p}", sigma=1.0, dims=p)
@@ -204,18 +230,25 @@ class StructuralModel:
                         for j, lev in enumerate(pn.levels[1:], start=1):
                             terms.append(f"{p}[{lev}]")
                             col = pm.math.eq(dc[f"data_{p}"], j)
-                            cols.append((col - col.mean()) / pm.math.maximum(col.std(), 1e-12))
+                            if raw:
+                                cols.append(col)
+                                pscales.append(pt.constant(1.0))
+                            else:
+                                sd = pm.math.maximum(col.std(), 1e-12)
+                                cols.append((col - col.mean()) / sd)
+                                pscales.append(sd)
                     else:
                         terms.append(p)
                         cols.append((rv[p] - pn.center) / pn.scale)
+                        pscales.append(pt.constant(pn.scale))
                 if terms:
                     model.add_coord(f"{v}:parent", terms)
                     b = pm.Normal(f"{v}:b_std", 0.0, pri["beta"], dims=f"{v}:parent")
                     for j, c in enumerate(cols):
                         eta = eta + b[j] * c
                     scale_y = node.scale if node.family in ("normal", "student_t") else 1.0
-                    pscale = np.array([nodes[t].scale if t in nodes else 1.0 for t in terms])
-                    pm.Deterministic(f"{v}:b", b * scale_y / pscale, dims=f"{v}:parent")
+                    # per unit of each parent (a categorical parent's indicator is standardised in the graph)
+                    pm.Deterministic(f"{v}:b", b * scale_y / pt.stack(pscales), dims=f"{v}:parent")
                 obs = dc[f"data_{v}"]
                 if node.family == "bernoulli":
                     rv[v] = pm.Bernoulli(v, logit_p=eta, observed=obs, shape=n)
@@ -241,7 +274,6 @@ class StructuralModel:
                     mean = (1.0 - cdf).sum(axis=1)  # E[code] = sum_k P(Y > k)
                 # the population mean of the node's expected value: what do() questions average
                 pm.Deterministic(f"{v}:mean", pm.math.mean(mean + pm.math.zeros_like(obs, dtype="float64")))
-        self._rv_names = [v for v in self.order_ if nodes[v].kind == "modelled"]
         return model
 
     @property
@@ -301,6 +333,315 @@ class StructuralModel:
         self._data = data
         return out
 
+    # ------------------------------------------------------------------ simulation
+    def simulate(
+        self,
+        parameters: Mapping[str, Mapping[str, Any]],
+        n: int | None = None,
+        *,
+        exogenous: Mapping[str, Any] | pd.DataFrame | None = None,
+        random_seed: int | np.random.Generator | None = None,
+    ) -> pd.DataFrame:
+        """Draw a data set from the DAG's mechanisms with fixed parameters (original units).
+
+        The model is built with the same node GLMs as :meth:`fit` but on the original scales, every
+        parameter is fixed with :func:`pymc.do`, and the nodes are drawn forward in topological
+        order with :func:`pymc.draw`.  What it draws is what :meth:`fit` models, so a fit to the result
+        recovers ``parameters`` (:meth:`coefficient_summary` reports the posterior in the same units).
+
+        Parameters
+        ----------
+        parameters : mapping of node to mapping
+            One entry per observed node that is not given in ``exogenous``, with the keys
+
+            * ``"intercept"`` (not for ordinal nodes): on the link scale (log-odds for a binary node);
+            * ``"b"``: ``{parent: coefficient}`` per unit of each observed non-batch parent (an
+              ordinal parent enters by its category code 0..K-1, a binary one as 0/1); an
+              unordered categorical parent contributes one indicator per non-reference level,
+              named ``"parent[level]"`` (the reference is the first level, sorted as text);
+            * ``"u"``: ``{batch parent: {level: effect}}`` for each batch parent; :meth:`fit`'s batch
+              effects are zero-sum, so effects that do not sum to zero move the fitted intercept
+              by their mean;
+            * ``"sigma"`` (residual sd) for a Gaussian node, and ``"nu"`` (degrees of freedom) too
+              for a Student-t node;
+            * ``"cutpoints"`` (increasing, K - 1 of them) and optionally ``"levels"`` (K category
+              labels in order, default ``0..K-1``) for an ordinal node: ``P(Y <= k) =
+              logistic(cutpoint_k - eta)``.
+
+            The family of a node is ``families=``'s, or read from the keys: ``cutpoints`` ordinal,
+            ``nu`` Student-t, ``sigma`` Gaussian, otherwise binary.
+        n : int, optional
+            Number of patients; taken from ``exogenous`` when that is given.
+        exogenous : mapping of node to values, or DataFrame, optional
+            Values taken as given: batch nodes (site, scanner) and other root nodes, e.g.
+            ``{"site": rng.choice(["s0", "s1"], 300)}``.  A numeric root node given here is held at
+            these values instead of being drawn from its mechanism; a batch node or a text-valued
+            root node must be given here (the model does not simulate them).
+        random_seed : int or numpy Generator, optional
+
+        Returns
+        -------
+        DataFrame
+            One column per observed node, in topological order: binary nodes as 0/1 integers,
+            ordinal nodes as their levels, exogenous columns as given.
+
+        Raises
+        ------
+        ModelError
+            A parameter is missing, unknown, or out of its range (names the node and the key).
+
+        Examples
+        --------
+        >>> from radiocausal.graph import CausalDAG
+        >>> scm = StructuralModel(CausalDAG.from_dagitty("dag { site [batch] ; site -> EGFR -> texture ; site -> texture }"))
+        >>> df = scm.simulate(
+        ...     {"EGFR": {"intercept": -0.5, "u": {"site": {"A": -0.5, "B": 0.5}}},
+        ...      "texture": {"intercept": 2.0, "b": {"EGFR": 0.8}, "u": {"site": {"A": -1.0, "B": 1.0}}, "sigma": 1.0}},
+        ...     exogenous={"site": ["A", "B"] * 500}, random_seed=1)
+        >>> list(df.columns), df.shape, sorted(df["EGFR"].unique().tolist())
+        (['site', 'EGFR', 'texture'], (1000, 3), [0, 1])
+        >>> bool(abs(df.loc[df.site == "B", "texture"].mean() - df.loc[df.site == "A", "texture"].mean() - 2.18) < 0.3)
+        True
+        """
+        import pymc as pm
+
+        if not isinstance(parameters, Mapping):
+            raise ModelError(f"parameters must be a mapping node -> parameter mapping, got {type(parameters).__name__}")
+        for v in parameters:
+            if v not in self.order_:
+                raise UnknownNodeError(f"parameters names {v!r}, which is not an observed node of the DAG "
+                                       f"(observed nodes: {self.order_})")
+        exo, n = self._exogenous_columns(exogenous, n)
+        nodes, values, held = self._simulation_nodes(parameters, exo, n)
+        model = self._build_pymc(values, nodes, raw=True)
+        fixed: dict[str, Any] = dict(held)
+        for v in self.order_:
+            if nodes[v].kind == "modelled" and v not in held:
+                fixed.update(self._fixed_parameters(v, parameters[v], nodes, model))
+        drawn = [v for v in self.order_ if nodes[v].kind == "modelled" and v not in held]
+        with _without_initvals(model):
+            do_model = pm.do(model, fixed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            out = pm.draw([do_model[v] for v in drawn], random_seed=random_seed) if drawn else []
+        sims = dict(zip(drawn, out))
+        cols: dict[str, Any] = {}
+        for v in self.order_:
+            if v in exo:
+                cols[v] = exo[v]
+            elif nodes[v].family == "ordered_logistic":
+                cols[v] = np.asarray(nodes[v].levels, dtype=object)[np.asarray(sims[v], dtype=np.int64)].tolist()
+            elif nodes[v].family == "bernoulli":
+                cols[v] = np.asarray(sims[v], dtype=np.int64)
+            else:
+                cols[v] = np.asarray(sims[v], dtype=float)
+        df = pd.DataFrame(cols)
+        for v in drawn:  # integer levels stay integers (not object columns)
+            if nodes[v].family == "ordered_logistic":
+                df[v] = pd.Series(cols[v]).infer_objects().to_numpy()
+        return df
+
+    @staticmethod
+    def _exogenous_columns(exogenous, n) -> tuple[dict[str, np.ndarray], int]:
+        if exogenous is None:
+            exo: dict[str, np.ndarray] = {}
+        elif isinstance(exogenous, pd.DataFrame):
+            exo = {str(c): exogenous[c].to_numpy() for c in exogenous.columns}
+        elif isinstance(exogenous, Mapping):
+            exo = {k: np.asarray(v) for k, v in exogenous.items()}
+        else:
+            raise ModelError(f"exogenous must be a mapping node -> values or a DataFrame, got {type(exogenous).__name__}")
+        lengths = {k: len(v) if v.ndim == 1 else -1 for k, v in exo.items()}
+        if any(m < 1 for m in lengths.values()) or len(set(lengths.values())) > 1:
+            raise ModelError(f"exogenous columns must be one-dimensional, non-empty and of one length, got lengths {lengths}")
+        if lengths:
+            m = next(iter(lengths.values()))
+            if n is not None and n != m:
+                raise ModelError(f"n={n!r} but the exogenous columns have {m} values")
+            n = m
+        if n is None:
+            raise ModelError("simulate needs n= (the number of patients) when no exogenous columns are given")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ModelError(f"n must be a positive int, got {n!r}")
+        return exo, int(n)
+
+    def _simulation_nodes(self, parameters, exo, n):
+        latent = set(self.dag.latent_nodes)
+        batch = set(self.dag.batch_nodes)
+        nodes: dict[str, _Node] = {}
+        values: dict[str, np.ndarray] = {}
+        held: dict[str, np.ndarray] = {}
+        for v in exo:
+            if v not in self.order_:
+                raise UnknownNodeError(f"exogenous names {v!r}, which is not an observed node of the DAG")
+        for v in self.order_:
+            parents = self.dag.parents(v) - latent
+            if v in exo:
+                if v in parameters:
+                    raise ModelError(f"node {v!r} is both in exogenous (given values) and in parameters; keep one")
+                if parents and v not in batch:
+                    raise ModelError(f"exogenous gives {v!r}, which has parents {sorted(parents)} in the DAG; only batch "
+                                     "and root nodes are taken as given (simulate it from parameters)")
+                col = pd.Series(exo[v], name=v)
+                numeric = pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+                if v in batch or not numeric or isinstance(col.dtype, pd.CategoricalDtype):
+                    levels = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
+                              else sorted(pd.unique(col).tolist(), key=str))
+                    nodes[v] = _Node(v, "batch" if v in batch else "categorical", levels=levels)
+                    values[f"data_{v}"] = _codes(col, levels)
+                else:  # a numeric root held at the given values (its mechanism is replaced by do())
+                    x = col.to_numpy(dtype=float)
+                    if not np.all(np.isfinite(x)):
+                        raise ModelError(f"exogenous column {v!r} has non-finite values")
+                    nodes[v] = _Node(v, "modelled", family="normal")
+                    values[f"data_{v}"] = held[v] = x
+                continue
+            if v in batch and v not in self.families:
+                raise ModelError(f"batch node {v!r} is not simulated: give its values in exogenous=, e.g. "
+                                 f"{{{v!r}: rng.choice(levels, n)}}")
+            if v not in parameters:
+                raise ModelError(f"parameters has no entry for node {v!r}; give its mechanism's parameters "
+                                 "(or its values in exogenous= if it is a root node)")
+            spec = parameters[v]
+            if not isinstance(spec, Mapping):
+                raise ModelError(f"parameters[{v!r}] must be a mapping of parameter names, got {spec!r}")
+            fam = self.families.get(v) or (
+                "ordered_logistic" if "cutpoints" in spec else "student_t" if "nu" in spec
+                else "normal" if "sigma" in spec else "bernoulli"
+            )
+            levels: list = [0, 1] if fam == "bernoulli" else []
+            if fam == "ordered_logistic":
+                cut = spec.get("cutpoints")
+                if cut is None:
+                    raise ModelError(f"parameters[{v!r}] needs 'cutpoints' for the ordinal node {v!r}")
+                levels = list(spec.get("levels", range(len(np.atleast_1d(cut)) + 1)))
+                if len(levels) != len(np.atleast_1d(cut)) + 1 or len(levels) < 3:
+                    raise ModelError(f"parameters[{v!r}]: an ordinal node needs K >= 3 levels and K - 1 cutpoints, got "
+                                     f"levels {levels} and cutpoints {list(np.atleast_1d(cut))}")
+            nodes[v] = _Node(v, "modelled", family=fam, levels=levels)
+            values[f"data_{v}"] = np.zeros(n, dtype=float if fam in ("normal", "student_t") else np.int64)
+        return nodes, values, held
+
+    def _fixed_parameters(self, v: str, spec: Mapping[str, Any], nodes: dict[str, _Node], model) -> dict[str, Any]:
+        """The raw-scale model's free variables of node ``v`` set to ``spec`` (checked)."""
+        fam = nodes[v].family
+        allowed = {"b", "u"} | {"bernoulli": {"intercept"}, "normal": {"intercept", "sigma"},
+                                "student_t": {"intercept", "sigma", "nu"},
+                                "ordered_logistic": {"cutpoints", "levels"}}[fam]
+        unknown = sorted(set(spec) - allowed)
+        if unknown:
+            raise ModelError(f"parameters[{v!r}] has key(s) {unknown} that a {fam} node does not take; "
+                             f"its keys are {sorted(allowed)}")
+
+        def number(key: str, positive: bool = False) -> float:
+            if key not in spec:
+                raise ModelError(f"parameters[{v!r}] needs {key!r} (a {fam} node)")
+            x = spec[key]
+            if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)) or not np.isfinite(x) \
+                    or (positive and x <= 0):
+                raise ModelError(f"parameters[{v!r}][{key!r}] must be a finite{' positive' if positive else ''} "
+                                 f"number, got {x!r}")
+            return float(x)
+
+        out: dict[str, Any] = {}
+        if fam != "ordered_logistic":
+            out[f"{v}:intercept"] = number("intercept")
+        terms = list(model.coords.get(f"{v}:parent", ()))
+        b = spec.get("b", {})
+        if not isinstance(b, Mapping) or set(b) != set(terms):
+            raise ModelError(f"parameters[{v!r}]['b'] must give one coefficient for each of {terms}, got "
+                             f"{sorted(b) if isinstance(b, Mapping) else b!r}")
+        if terms:
+            out[f"{v}:b_std"] = np.array([float(b[t]) for t in terms])
+        latent = set(self.dag.latent_nodes)
+        batch_parents = [p for p in self.order_ if p in self.dag.parents(v) - latent and nodes[p].kind == "batch"]
+        u = spec.get("u", {})
+        if not isinstance(u, Mapping) or set(u) != set(batch_parents):
+            raise ModelError(f"parameters[{v!r}]['u'] must give the effects of each batch parent {batch_parents}, got "
+                             f"{sorted(u) if isinstance(u, Mapping) else u!r}")
+        for p in batch_parents:
+            effects = u[p]
+            missing = [lev for lev in nodes[p].levels if not isinstance(effects, Mapping) or lev not in effects]
+            if missing:
+                raise ModelError(f"parameters[{v!r}]['u'][{p!r}] has no effect for level(s) {missing} of {p!r}")
+            out[f"{v}:sigma_{p}"] = 1.0  # non-centred: u = sigma * z with sigma fixed at 1, z the effects
+            out[f"{v}:z_{p}"] = np.array([float(effects[lev]) for lev in nodes[p].levels])
+        if fam in ("normal", "student_t"):
+            out[f"{v}:sigma_std"] = number("sigma", positive=True)
+        if fam == "student_t":
+            out[f"{v}:nu"] = number("nu", positive=True)
+        if fam == "ordered_logistic":
+            cut = np.asarray(spec["cutpoints"], dtype=float)
+            if cut.ndim != 1 or not np.all(np.isfinite(cut)) or np.any(np.diff(cut) <= 0):
+                raise ModelError(f"parameters[{v!r}]['cutpoints'] must be finite and strictly increasing, got {cut.tolist()}")
+            out[f"{v}:cutpoints"] = cut
+        return out
+
+    # ------------------------------------------------------------------ results
+    def coefficient_summary(self, hdi_prob: float = 0.94) -> pd.DataFrame:
+        """Posterior summary of every mechanism's parameters, in the units of :meth:`simulate`'s ``parameters``.
+
+        One row per ``(node, term)``: ``intercept`` (link scale, at the mean of the zero-sum batch
+        effects), each parent's coefficient (named as in ``parameters[node]["b"]``), batch effects
+        ``u[batch][level]`` (zero-sum deviations), ``sigma``, ``nu`` and ``cutpoint[k]``.
+        Columns: ``mean``, ``sd``, ``hdi_<lo>%``, ``hdi_<hi>%``, ``r_hat``, ``ess_bulk``.
+        """
+        if self.idata_ is None or self._data is None:
+            raise ModelError("the model is not fitted yet: call .fit(data) first")
+        post = self.idata_.posterior
+        latent = set(self.dag.latent_nodes)
+        draws: dict[tuple[str, str], np.ndarray] = {}
+        for v in self._rv_names:
+            node = self._nodes[v]
+            gauss = node.family in ("normal", "student_t")
+            scale_y = node.scale if gauss else 1.0
+            parents = [p for p in self.order_ if p in self.dag.parents(v) - latent]
+            # eta_std = a + sum_j b_std_j (x_j - c_j) / s_j + u: the raw intercept absorbs -sum b_std_j c_j / s_j
+            shift = 0.0
+            if f"{v}:b_std" in post:
+                b_std = post[f"{v}:b_std"].values
+                b_raw = post[f"{v}:b"].values
+                for j, term in enumerate(post[f"{v}:parent"].values.tolist()):
+                    draws[(v, term)] = b_raw[..., j]
+                    c, sd = self._term_center_scale(term)
+                    shift = shift + b_std[..., j] * c / sd
+            for p in parents:
+                if self._nodes[p].kind != "batch":
+                    continue
+                u = post[f"{v}:u_{p}"].values if f"{v}:u_{p}" in post else \
+                    post[f"{v}:z_{p}"].values * post[f"{v}:sigma_{p}"].values[..., None]
+                for j, lev in enumerate(self._nodes[p].levels):
+                    draws[(v, f"u[{p}][{lev}]")] = u[..., j] * scale_y
+            if node.family == "ordered_logistic":
+                cut = post[f"{v}:cutpoints"].values
+                for k in range(cut.shape[-1]):
+                    draws[(v, f"cutpoint[{k}]")] = cut[..., k] + shift
+            else:
+                a = post[f"{v}:intercept"].values - shift
+                draws[(v, "intercept")] = node.center + node.scale * a if gauss else a
+            if gauss:
+                draws[(v, "sigma")] = post[f"{v}:sigma_std"].values * node.scale
+            if node.family == "student_t":
+                draws[(v, "nu")] = post[f"{v}:nu"].values
+        ds = xr.Dataset({f"{v}|{t}": (("chain", "draw"), d) for (v, t), d in draws.items()})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            summ = az.summary(ds, hdi_prob=hdi_prob, round_to="none")
+        summ.index = pd.MultiIndex.from_tuples([tuple(str(k).split("|", 1)) for k in summ.index], names=["node", "term"])
+        return summ[["mean", "sd", summ.columns[2], summ.columns[3], "r_hat", "ess_bulk"]]
+
+    def _term_center_scale(self, term: str) -> tuple[float, float]:
+        """Centre and scale by which the fitted graph standardises a parent term."""
+        if term in self._nodes:
+            return self._nodes[term].center, self._nodes[term].scale
+        for p, node in self._nodes.items():
+            if node.kind == "categorical":
+                for j, lev in enumerate(node.levels[1:], start=1):
+                    if f"{p}[{lev}]" == term:  # the indicator, standardised on the fitted data
+                        ind = (_codes(self._data[p], node.levels) == j).astype(float)
+                        return float(ind.mean()), max(float(ind.std()), 1e-12)
+        raise ModelError(f"no parent term {term!r} in the model")  # pragma: no cover - terms come from the model
+
     # ------------------------------------------------------------------ interventions
     def _check_identified(self, xs: list[str], target: str) -> None:
         dag = self.dag
@@ -350,7 +691,8 @@ class StructuralModel:
                 fixed[v] = np.repeat(self._encode_value(v, values[v]), n)
             elif v not in desc:
                 fixed[v] = self._values(data, {v: self._nodes[v]})[f"data_{v}"]  # g-formula: keep observed values
-        do_model = pm.do(self.model_, fixed)
+        with _without_initvals(self.model_):
+            do_model = pm.do(self.model_, fixed)
         free = [rv.name for rv in self.model_.free_RVs] + [d.name for d in self.model_.deterministics
                                                            if not d.name.endswith(":mean")]
         post = self.idata_.posterior[[v for v in free if v in self.idata_.posterior]]
