@@ -153,6 +153,23 @@ def data_mean(likelihood: str, psi: np.ndarray, param: np.ndarray) -> np.ndarray
     return param * expit(psi)
 
 
+def r2_feature_weights(likelihood: str, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Per-feature weights of the data-scale variance explained.
+
+    Counts (``negbinomial``) are weighted by the inverse variance of each feature's observed
+    values, as if standardised like Gaussian views (otherwise the few genes with the largest counts
+    and their mean-variance relation decide the whole view's share); bounded views (Bernoulli,
+    binomial) are unweighted.
+    """
+    d = y.shape[1]
+    if likelihood != "negbinomial":
+        return np.ones(d)
+    nobs = np.maximum(mask.sum(0), 1)
+    mean = (mask * y).sum(0) / nobs
+    var = (mask * (y - mean) ** 2).sum(0) / nobs
+    return np.where(var > 0, 1.0 / np.where(var > 0, var, 1.0), 0.0)
+
+
 def simulate(likelihood: str, psi: np.ndarray, param: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Draw data of a logistic-family view given its linear predictor (patients × features)."""
     if likelihood == "negbinomial":

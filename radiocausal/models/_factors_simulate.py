@@ -47,10 +47,15 @@ def simulate_factor_data(
     frac_missing_imaging: float = 0.1,
     frac_missing_values: float = 0.03,
     site_shift: float = 0.0,
+    n_copy_number: int = 0,
+    count_expression: bool = False,
     activity: pd.DataFrame | None = None,
     random_seed: int | None = None,
 ) -> SimulatedFactorData:
     """Simulate imaging (Gaussian), expression (Gaussian) and mutations (Bernoulli) views.
+
+    Optionally also a copy-number view (``"binomial"``: levels 0..4, e.g. GISTIC -2..2 shifted)
+    and expression as raw counts (``"negbinomial"``).
 
     Parameters
     ----------
@@ -65,6 +70,13 @@ def simulate_factor_data(
     site_shift : float
         Size (in noise sds) of a scanner/site shift added to the imaging features; when positive,
         ``covariates`` holds the ``site`` of every patient (two sites, independent of the factors).
+    n_copy_number : int
+        Features of a ``copy_number`` view (levels 0..4, binomial with 4 trials, baseline level
+        about 2); its factors are those of the ``copy_number`` column of ``activity``, or of
+        ``mutations`` when there is none.  ``0`` (default) leaves the view out.
+    count_expression : bool
+        Simulate expression as negative-binomial read counts (log mean 3-6, dispersion 5,
+        log-fold loadings half the Gaussian ones) instead of Gaussian log-expression.
     activity : DataFrame, optional
         True factors × views boolean activity pattern; defaults to :data:`DEFAULT_ACTIVITY`.
     random_seed : int, optional
@@ -75,6 +87,8 @@ def simulate_factor_data(
     >>> sim = simulate_factor_data(50, 10, 20, 5, random_seed=0)
     >>> sorted(sim.views), sim.factors.shape
     (['expression', 'imaging', 'mutations'], (50, 6))
+    >>> simulate_factor_data(50, 10, 20, 5, n_copy_number=8, random_seed=0).likelihoods["copy_number"]
+    'binomial'
     """
     rng = np.random.default_rng(random_seed)
     act = DEFAULT_ACTIVITY if activity is None else activity.astype(bool)
@@ -84,12 +98,17 @@ def simulate_factor_data(
     z = (z - z.mean(0)) / z.std(0)
     factors = pd.DataFrame(z, index=ids, columns=act.index)
     sizes = {"imaging": n_imaging, "expression": n_genes, "mutations": n_mutations}
-    likelihoods = {"imaging": "gaussian", "expression": "gaussian", "mutations": "bernoulli"}
+    likelihoods = {"imaging": "gaussian", "expression": "negbinomial" if count_expression else "gaussian", "mutations": "bernoulli"}
+    if n_copy_number > 0:
+        sizes["copy_number"] = n_copy_number
+        likelihoods["copy_number"] = "binomial"
+        if "copy_number" not in act.columns:
+            act = act.assign(copy_number=act["mutations"])
     site = rng.integers(0, 2, n_patients) if site_shift > 0 else None
     views: dict[str, pd.DataFrame] = {}
     loadings: dict[str, pd.DataFrame] = {}
     for view, d in sizes.items():
-        prefix = {"imaging": "rad", "expression": "gene", "mutations": "mut"}[view]
+        prefix = {"imaging": "rad", "expression": "gene", "mutations": "mut", "copy_number": "cn"}[view]
         feats = pd.Index([f"{prefix}{j:05d}" for j in range(d)], name="feature")
         w = np.zeros((d, k))
         for f in range(k):
@@ -100,11 +119,19 @@ def simulate_factor_data(
                 col = rng.normal(0, 1.0, on.sum())
                 # fixed signal strength: mean squared loading is frac * sd^2 * signal^2 exactly
                 w[on, f] = col / np.sqrt(np.sum(col**2) / (frac * sd**2 * d)) * signal
+        if view == "expression" and count_expression:
+            w *= 0.5  # log-fold changes
         loadings[view] = pd.DataFrame(w, index=feats, columns=act.index)
         lin = z @ w.T
         if view == "mutations":
             intercept = rng.normal(-1.0, 0.5, d)
             y = (rng.random((n_patients, d)) < expit(intercept + lin)).astype(float)
+        elif view == "copy_number":
+            intercept = rng.normal(0.0, 0.3, d)  # mean level about 2 of 0..4
+            y = rng.binomial(4, expit(intercept + lin)).astype(float)
+        elif view == "expression" and count_expression:
+            log_mean = rng.uniform(3.0, 6.0, d)
+            y = rng.negative_binomial(5.0, expit(-(log_mean - np.log(5.0) + lin))).astype(float)
         else:
             noise_sd = rng.uniform(0.7, 1.3, d)
             y = rng.normal(0, 2, d) + lin + noise_sd * rng.standard_normal((n_patients, d))
