@@ -67,20 +67,62 @@ def save_png(fig: Figure, path: Path) -> Path:
 
 
 # ------------------------------------------------------------------------------------------ DAG
+_DAG_FONT = 11.0  # points
+_INCH_PER_UNIT = 1.3  # layout unit -> inches at full size
+_MAX_DAG_WIDTH = 20.0  # inches; wider graphs are drawn smaller (font included)
+
+
+def _label_inches(label: str, font: float) -> float:
+    """Approximate width of a node's text box (DejaVu Sans: ~0.6 em per character, 0.4 em padding)."""
+    return (0.6 * len(label) + 1.2) * font / 72.0
+
+
+def spread_layout(pos: dict[str, tuple[float, float]], font: float = _DAG_FONT,
+                  inch_per_unit: float = _INCH_PER_UNIT) -> dict[str, tuple[float, float]]:
+    """Positions with the median nearest-neighbour distance scaled to 1 and the nodes of each row
+    pushed apart (order kept, row centre kept) until their labels cannot overlap."""
+    names = list(pos)
+    xy = np.array([pos[v] for v in names], dtype=float).reshape(-1, 2)
+    if len(names) > 1:
+        d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+        d[d == 0] = np.inf
+        nearest = d.min(axis=1)
+        scale = float(np.median(nearest[np.isfinite(nearest)])) if np.isfinite(nearest).any() else 1.0
+        xy = xy / (scale or 1.0)
+    rows: dict[float, list[int]] = {}
+    for i, y in enumerate(xy[:, 1]):
+        rows.setdefault(round(float(y), 6), []).append(i)
+    for members in rows.values():
+        members.sort(key=lambda i: xy[i, 0])
+        xs = xy[members, 0].copy()
+        for j in range(1, len(members)):
+            a, b = names[members[j - 1]], names[members[j]]
+            gap = ((_label_inches(a, font) + _label_inches(b, font)) / 2 + 0.3) / inch_per_unit
+            xs[j] = max(xs[j], xs[j - 1] + gap)
+        xy[members, 0] = xs - (xs.mean() - xy[members, 0].mean())
+    return {v: (float(x), float(y)) for v, (x, y) in zip(names, xy, strict=True)}
+
+
 def dag_figure(dag: Any, adjustment_set: Iterable[str] | None, title: str | None = None) -> Figure:
-    """The DAG with roles coloured and ``adjustment_set`` highlighted (legend beside the graph)."""
+    """The DAG with roles coloured and ``adjustment_set`` highlighted (legend beside the graph).
+
+    Rows of the layout are spread so that long node names do not overlap; a graph too wide for
+    the page is drawn smaller, text included.
+    """
     from radiocausal.graph.drawing import draw, layout_positions
 
-    pos = layout_positions(dag)
+    pos = spread_layout(layout_positions(dag))
     xs = [x for x, _ in pos.values()] or [0.0]
     ys = [y for _, y in pos.values()] or [0.0]
-    # inches per layout unit, scaled down for wide graphs; ~2.8 in on the right for the legend
     span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
-    unit = 1.7 if span_x <= 4 else max(0.9, 6.8 / span_x)
-    fig = _new_figure(min(2.8 + unit * (span_x + 1.6), 18), min(1.2 + 1.25 * (span_y + 1.2), 12))
+    # draw() pads the data range by 15 % + 0.5 unit on each side; ~2.9 in on the right hold the legend
+    width = _INCH_PER_UNIT * (1.3 * span_x + 1.0) + 2.9
+    shrink = min(1.0, _MAX_DAG_WIDTH / width)
+    height = min(1.2 + 1.25 * (1.24 * span_y + 0.8), 12.0)
+    fig = _new_figure(width * shrink, max(height * shrink, 2.5))
     ax = fig.subplots()
     draw(dag, ax, adjustment_set=list(adjustment_set or []), title=mpl_text(title) if title else "", legend=True,
-         legend_loc="outside", font_size=11.0)
+         legend_loc="outside", font_size=max(_DAG_FONT * shrink, 6.0), layout=pos)
     return fig
 
 
@@ -142,9 +184,28 @@ def _neg_log10(p: np.ndarray) -> np.ndarray:
     return -np.log10(np.clip(p, tiny, 1.0))
 
 
+def _symlog_ticks(linthresh: float, largest: float) -> list[float]:
+    """0 and about three decades each side, between ``linthresh`` and ``largest``."""
+    lo, hi = math.ceil(math.log10(linthresh)), math.floor(math.log10(largest))
+    step = max(1, math.ceil((hi - lo + 1) / 3))
+    decades = [10.0**k for k in range(hi, lo - 1, -step)]
+    return sorted([0.0, *decades, *(-d for d in decades)])
+
+
+def _decade_label(value: float, _pos: Any = None) -> str:
+    if value == 0:
+        return "0"
+    return ("−" if value < 0 else "") + f"1e{round(math.log10(abs(value)))}"
+
+
 def volcano_figure(scan: pd.DataFrame, alpha: float) -> Figure:
-    """Estimate vs -log10 p, unadjusted and DAG-adjusted side by side; FDR-significant points marked."""
+    """Estimate vs -log10 p, unadjusted and DAG-adjusted side by side; FDR-significant points marked.
+
+    When the estimates span more than three orders of magnitude (features in different units)
+    the estimate axis is symmetric-logarithmic, linear within the median absolute estimate.
+    """
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, NullLocator
 
     panels = [(False, "unadjusted"), (True, "DAG-adjusted")]
     panels = [(flag, name) for flag, name in panels if (scan["adjusted"] == flag).any()]
@@ -154,6 +215,11 @@ def volcano_figure(scan: pd.DataFrame, alpha: float) -> Figure:
     ymax = float(_neg_log10(tested["p_value"].to_numpy(dtype=float)).max()) if len(tested) else 1.0
     kinds = [k for k in KIND_MARKERS if (tested["kind"] == k).any()] + sorted(set(tested["kind"]) - set(KIND_MARKERS))
     subsampled = any_hit = False
+    # estimates on very different scales (raw features of different units): a symmetric log axis
+    size = np.abs(tested["estimate"].to_numpy(dtype=float))
+    size = size[size > 0]
+    linthresh = float(np.median(size)) if size.size else 0.0
+    symlog = size.size > 0 and float(np.percentile(size, 99)) > 1e3 * linthresh
     for ax, (flag, name) in zip(axes, panels, strict=True):
         part = tested[tested["adjusted"] == flag]
         q = part["q_value"].to_numpy(dtype=float)
@@ -183,7 +249,14 @@ def volcano_figure(scan: pd.DataFrame, alpha: float) -> Figure:
         ax.axvline(0.0, color=OKABE_ITO["grey"], linewidth=0.8)
         ax.set_title(f"{name}: {int(sig.sum()):,} of {len(part):,} tests with q ≤ {alpha:g}")
         any_hit = any_hit or bool(sig.any())
-        ax.set_xlabel("estimate")
+        if symlog:
+            ax.set_xscale("symlog", linthresh=linthresh)
+            ax.set_xticks(_symlog_ticks(linthresh, float(size.max())))
+            ax.xaxis.set_major_formatter(FuncFormatter(_decade_label))
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.set_xlabel(f"estimate (symmetric log scale, linear within ±{linthresh:.2g})")
+        else:
+            ax.set_xlabel("estimate")
         ax.grid(alpha=0.25)
     axes[0].set_ylabel("−log10 p")
     axes[0].set_ylim(0, ymax * 1.08 + 0.1)

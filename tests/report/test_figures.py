@@ -99,3 +99,26 @@ def test_huge_scans_draw_every_hit_and_a_fixed_subset_of_the_rest(results_dir: P
     assert drawn == 10 + 4  # 10 of the 43 non-significant tests, all 4 hits
     assert ax.get_title() == "unadjusted: 4 of 47 tests with q ≤ 0.05"
     assert "not significant (random 10 per panel)" in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_long_node_names_in_one_row_do_not_overlap():
+    names = ["other_mutations_of_the_tumour", "other_copy_number_segments", "x", "expression_programme_A"]
+    dag = CausalDAG([(v, "outcome_phenotype") for v in names])
+    fig = figs.dag_figure(dag, [], None)
+    ax = fig.axes[0]
+    r = _renderer(fig)
+    boxes = sorted((t.get_bbox_patch().get_window_extent(r) for t in ax.texts if t.get_gid() != "node:outcome_phenotype"),
+                   key=lambda b: b.x0)
+    assert len(boxes) == 4
+    for left, right in zip(boxes, boxes[1:]):
+        assert left.x1 < right.x0  # every label box clear of its neighbour
+
+
+def test_estimates_on_very_different_scales_get_a_symlog_axis(results_dir: Path):
+    scan = load_results(results_dir).scan
+    assert figs.volcano_figure(scan, 0.05).axes[0].get_xscale() == "linear"
+    scan = scan.assign(estimate=scan["estimate"] * np.where(scan["feature"].str.contains("shape"), 1e6, 1.0))
+    ax = figs.volcano_figure(scan, 0.05).axes[0]
+    assert ax.get_xscale() == "symlog"
+    ticks = list(ax.get_xticks())
+    assert 0.0 in ticks and len(ticks) <= 9 and ax.get_xlabel().startswith("estimate (symmetric log scale")
