@@ -147,6 +147,82 @@ def _split_attribute_entries(app, what, name, obj, options, lines):
     lines[:] = out
 
 
+def _lookup(path: str):
+    """The object at a dotted path (module, then attributes), or None."""
+    import importlib
+
+    parts = path.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[i:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
+def _identifiable(obj: object) -> bool:
+    # identity says which documented name an object has; small ints and strings are shared
+    import inspect
+
+    return (
+        inspect.isclass(obj)
+        or inspect.isroutine(obj)
+        or inspect.ismodule(obj)
+        or isinstance(obj, property)
+        or (isinstance(obj, (dict, list, tuple, set, frozenset)) and len(obj) > 0)
+    )
+
+
+def _resolve_by_identity(app, env, node, contnode):
+    """Resolve a Python cross-reference whose target is documented under another name.
+
+    Docstrings refer to objects where they are defined (``radiocausal.graph.dag.CausalDAG``,
+    ``implied_independencies`` inside ``radiocausal.graph.citests``, a private module's constant)
+    while the reference documents them where the public API exports them
+    (``radiocausal.graph.CausalDAG``).  The target is imported in the reference's context and
+    matched by identity against the documented objects.
+    """
+    if node.get("refdomain") != "py":
+        return None
+    target = node["reftarget"].lstrip(".~")
+    module, cls = node.get("py:module"), node.get("py:class")
+    candidates = [target]
+    if module:
+        candidates += [f"{module}.{cls}.{target}"] if cls else []
+        candidates.append(f"{module}.{target}")
+    domain = env.get_domain("py")
+    obj = next((o for o in map(_lookup, candidates) if o is not None), None)
+    if obj is None:
+        # not importable from the reference's context (``CausalDAG.explain_adjustment`` in a
+        # page of radiocausal.models): the one documented object of that type whose name ends so
+        objtypes = set(domain.objtypes_for_role(node["reftype"]) or ())
+        matches = [
+            name
+            for name, entry in domain.objects.items()
+            if name.endswith("." + target) and entry.objtype in objtypes and not entry.aliased
+        ]
+        name = matches[0] if len(matches) == 1 else None
+    elif _identifiable(obj):
+        cache = env.__dict__.setdefault("_radiocausal_documented", {})
+        if not cache:
+            for documented_name in list(domain.objects):
+                documented = _lookup(documented_name)
+                if documented is not None and _identifiable(documented):
+                    cache.setdefault(id(documented), documented_name)
+        name = cache.get(id(obj))
+    else:
+        name = None
+    if name is None:
+        return None
+    return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], name, node, contnode)
+
+
 def _skip_foreign(app, what, name, obj, skip, options):
     # scikit-learn's metadata-routing setters (set_fit_request, ...) are generated on every
     # estimator subclass; they are scikit-learn's API, documented there.
@@ -159,3 +235,4 @@ def setup(app):
     app.connect("autodoc-process-docstring", _constant_docstring, priority=100)  # before napoleon
     app.connect("autodoc-process-docstring", _split_attribute_entries, priority=100)
     app.connect("autodoc-skip-member", _skip_foreign)
+    app.connect("missing-reference", _resolve_by_identity)
