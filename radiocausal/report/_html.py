@@ -123,9 +123,14 @@ def _summary(res: Results) -> _Html:
     rows = []
     for s in order:
         r = steps[s]
-        rows.append([s, _tag("span", r["status"], f"status {r['status']}"), _num(r["seconds"], ".1f"), r.get("reason") or ""])
+        status = _tag("span", r["status"], f"status {r['status']}")
+        if r.get("reused") is True:
+            status = _join([status, " (reused)"])
+        notes = [_tag("li", w) for w in r["warnings"]]
+        why = _join([r.get("reason") or "", _Html(f"<ul class=\"notes\">{_join(notes)}</ul>") if notes else ""])
+        rows.append([s, status, _num(r["seconds"], ".1f"), why])
     not_recorded = [s for s in STEPS if s not in steps and s != "report"]  # the report is being written
-    body = [_dl(facts), _tag("h3", "Steps"), _table(["step", "status", "seconds", "reason"], rows, "steps")]
+    body = [_dl(facts), _tag("h3", "Steps"), _table(["step", "status", "seconds", "reason and warnings"], rows, "steps")]
     if not_recorded:
         body.append(_tag("p", f"Not recorded in run.json: {', '.join(not_recorded)}.", "note"))
     settings = json.dumps(run.get("settings") or {}, indent=2, default=str)
@@ -485,7 +490,7 @@ dl.facts{display:grid;grid-template-columns:max-content auto;gap:.15rem 1rem}
 dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.85em}
 pre.explain{white-space:pre-wrap;margin:0;background:none;padding:0;font-size:.95em}
-td .ok,td .bad{white-space:nowrap}
+td .ok,td .bad{white-space:nowrap}ul.notes{margin:0;padding-left:1.1rem;color:#6b4a00}
 figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.9em;color:#444}
 .status{padding:0 .4rem;border-radius:3px;font-weight:600}

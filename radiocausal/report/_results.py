@@ -249,7 +249,9 @@ def _read_run(root: Path) -> dict[str, Any]:
         )
         reason = rec.get("reason")
         _require(reason is None or isinstance(reason, str), rel, f"steps[{name!r}]['reason'] must be a string, got {reason!r}")
-        clean[str(name)] = {**rec, "status": status, "seconds": seconds, "reason": reason}
+        notes = rec.get("warnings", [])
+        _require(_is_str_list(notes), rel, f"steps[{name!r}]['warnings'] must be a list of strings, got {notes!r}")
+        clean[str(name)] = {**rec, "status": status, "seconds": seconds, "reason": reason, "warnings": notes}
     settings = run.get("settings", {})
     _require(settings is None or isinstance(settings, dict), rel, f"'settings' must be an object, got {type(settings).__name__}")
     for key in ("radiocausal_version", "started", "finished"):

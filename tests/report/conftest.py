@@ -127,7 +127,7 @@ def build_results(root: Path, *, with_posterior: bool = True) -> Path:
         "radiocausal_version": "0.1.0.dev0",
         "started": "2026-11-24T10:00:00+00:00",
         "finished": "2026-11-24T10:02:45+00:00",
-        "steps": {s: {"status": "done", "seconds": seconds[s]} for s in STEPS},
+        "steps": {s: {"status": "done", "seconds": seconds[s], "warnings": []} for s in STEPS},
         "settings": {
             "dag": "batch_confounding.dag",
             "pairs": [["EGFR", "texture"], ["grade", "texture"]],
@@ -137,6 +137,8 @@ def build_results(root: Path, *, with_posterior: bool = True) -> Path:
             "bayes": {"draws": 500, "tune": 500, "chains": 2},
         },
     }
+    run["steps"]["features"]["warnings"] = ["1 feature(s) with missing or constant values are left out (ngl_dc_perc_3D)"]
+    run["steps"]["scan"]["reused"] = True
     (root / "run.json").write_text(json.dumps(run, indent=2))
     (root / "dag.dag").write_text(dag.to_dagitty())
     (root / "dag_check.json").write_text(json.dumps(_dag_check(dag), indent=2))

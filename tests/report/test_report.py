@@ -46,7 +46,8 @@ def test_every_section_with_its_numbers(rendered: tuple[Path, str]):
     summary = _text(_section(page, "summary"))
     assert "batch_confounding demo" in summary and "0.1.0.dev0" in summary
     assert "time in steps 164.5 s" in summary  # sum of the step times
-    assert "bayes done 95.1" in summary and "features done 41.2" in summary
+    assert "bayes done 95.1" in summary and "scan done (reused) 2.3" in summary
+    assert "features done 41.2 1 feature(s) with missing or constant values are left out" in summary
     assert "12 features for 40 patients" in summary and "2 genes for 40 patients" in summary
     assert '"icc_threshold": 0.9' in summary  # settings as run
 
