@@ -24,26 +24,15 @@ import argparse
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from radiocausal.features import ExtractionSettings, extract_batch
-from radiocausal.simulate import batch_confounding, write_images
+from radiocausal.features import ExtractionSettings
+from radiocausal.simulate import batch_confounding
 from radiocausal.stats import association_scan
 
 SETTINGS = ExtractionSettings(name="simulate-example", families=("statistics", "glcm"), bin_size=10.0,
                               aggregations=("avg",))
 FEATURES = ["stat_var", "stat_mean", "cm_contrast_3D_avg"]
-
-
-def extract(table: pd.DataFrame, out: Path, drivers: dict, site: str | None, seed: int) -> pd.DataFrame:
-    manifest = write_images(table, out, drivers=drivers, site=site, random_seed=seed)
-    res = extract_batch(out / "manifest.csv", SETTINGS, out / "features", n_jobs=1, progress=False)
-    if not res.failures.empty:
-        raise RuntimeError(f"extraction failed for {len(res.failures)} cases:\n{res.failures}")
-    feats = res.features.set_index("patient_id").loc[manifest["patient_id"], FEATURES]
-    feats.index = table.index
-    return feats
 
 
 def main() -> None:
@@ -58,7 +47,7 @@ def main() -> None:
 
     # --- the observed cohort
     data, truth = sc.simulate(args.n, random_seed=args.seed)
-    feats = extract(truth.complete, out / "cohort", sc.drivers, sc.site, args.seed)
+    feats = sc.image_features(truth.complete, out / "cohort", SETTINGS, random_seed=args.seed)[FEATURES]
 
     # --- the truth for each extracted feature: the same patients under do(EGFR=0) and do(EGFR=1)
     true_feature_effect = sc.feature_effects(

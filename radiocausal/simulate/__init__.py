@@ -18,6 +18,7 @@ Examples
 """
 
 from radiocausal.simulate.images import DEFAULT_SITES, DRIVERS, SiteProfile, tumour_arrays, write_images
+from radiocausal.simulate.estimate import selection_weights, standardised_effect
 from radiocausal.simulate.genomic import GenomicsSpec
 from radiocausal.simulate.scenarios import (
     Scenario,
@@ -45,4 +46,6 @@ __all__ = [
     "grade_confounding",
     "selection_collider",
     "GenomicsSpec",
+    "standardised_effect",
+    "selection_weights",
 ]
