@@ -194,7 +194,7 @@ def check_convergence(
                 f"(worst {low.idxmin()} = {low.min():.0f})"
             )
             advice.append("draw more samples (draws=)")
-    if "diverging" in idata.sample_stats:
+    if "sample_stats" in idata.groups() and "diverging" in idata.sample_stats:
         n_div = int(idata.sample_stats["diverging"].sum())
         if n_div > th.max_divergences:
             problems.append(f"{n_div} divergent transition(s) after tuning")

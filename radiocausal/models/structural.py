@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -31,6 +32,11 @@ class _Node:
     levels: list = field(default_factory=list)
     center: float = 0.0
     scale: float = 1.0
+
+
+def _plain(x: Any) -> Any:
+    """A NumPy scalar as the Python scalar JSON writes (levels go into the saved attrs)."""
+    return x.item() if isinstance(x, np.generic) else x
 
 
 @contextmanager
@@ -179,11 +185,16 @@ class StructuralModel:
         if not isinstance(data, pd.DataFrame):
             raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
         if self._nodes is None:
-            nodes = self._classify(data)
-            self._model = self._build_pymc(self._values(data, nodes), nodes)
-            self._nodes = nodes
-            self._rv_names = [v for v in self.order_ if nodes[v].kind == "modelled"]
+            self._adopt(self._classify(data), data)
         return self._model
+
+    def _adopt(self, nodes: dict[str, _Node], data: pd.DataFrame) -> None:
+        """Build the model for ``nodes`` with ``data`` in its containers and make it this object's."""
+        self._model = self._build_pymc(self._values(data, nodes), nodes)
+        self._nodes = nodes
+        self._rv_names = [v for v in self.order_ if nodes[v].kind == "modelled"]
+        # nutpie stores only the free parameters (a shorter numba compile); fit() derives "<node>:b"
+        self._cache = CompiledCache([rv.name for rv in self._model.free_RVs])
 
     def _build_pymc(self, values: Mapping[str, np.ndarray], nodes: dict[str, _Node], *, raw: bool = False):
         """The joint PyMC model with data containers ``values``.
@@ -298,7 +309,12 @@ class StructuralModel:
         cores: int | None = None,
         progressbar: bool = False,
     ) -> az.InferenceData:
-        """Fit all node GLMs jointly; return InferenceData (kept as ``idata_``) with the DAG in ``attrs``."""
+        """Fit all node GLMs jointly; return InferenceData (kept as ``idata_``) with the DAG in ``attrs``.
+
+        The result has the posterior (each node's ``<node>:b``, per unit of each parent, next to the
+        sampled standardised parameters), ``sample_stats`` and the fitted data as ``observed_data``
+        (what :meth:`intervene` holds fixed and :meth:`save` writes).
+        """
         model = self.build(data)
         idata = run_nuts(
             model,
@@ -313,25 +329,93 @@ class StructuralModel:
             cores=cores,
             progressbar=progressbar,
         )
+        return self._finish_fit(idata, data, dict(draws=draws, tune=tune, chains=chains, target_accept=target_accept))
+
+    def _finish_fit(self, idata: az.InferenceData, data: pd.DataFrame, settings: dict) -> az.InferenceData:
+        """Posterior (with ``<node>:b``), fitted data and attrs of a fit; runs the convergence gate."""
+        self._data = data
         post = idata.posterior
-        post = post[[v for v in post.data_vars if not str(v).startswith("data_") and not str(v).endswith("__")]]
-        out = az.InferenceData(posterior=post, sample_stats=idata.sample_stats)
+        post = post[[v for v in post.data_vars if not str(v).startswith("data_") and not str(v).endswith("__")
+                     and not str(v).endswith(":mean")]]
+        post = self._add_coefficients(post)
+        patients = np.asarray(data.index)
+        if patients.dtype == object:
+            patients = patients.astype(str)
+        observed = xr.Dataset({v: xr.DataArray(data[v].to_numpy(), coords={"patient": patients}, dims=("patient",))
+                               for v in self.order_})
+        groups = {"sample_stats": idata.sample_stats} if "sample_stats" in idata.groups() else {}
+        out = az.InferenceData(posterior=post, observed_data=observed, **groups)
         out.attrs.update(
             {
                 "radiocausal_model": "StructuralModel",
                 "dag": self.dag.to_dagitty(),
                 "families": json.dumps({v: n.family for v, n in self._nodes.items() if n.kind == "modelled"}),
                 "exogenous": json.dumps({v: n.kind for v, n in self._nodes.items() if n.kind != "modelled"}),
+                "nodes": json.dumps({v: {"kind": n.kind, "family": n.family, "levels": [_plain(x) for x in n.levels],
+                                         "center": n.center, "scale": n.scale} for v, n in self._nodes.items()},
+                                    default=str),
                 "priors": json.dumps(self.priors),
                 "nuts_sampler": self.nuts_sampler,
-                "settings": json.dumps(dict(draws=draws, tune=tune, chains=chains, target_accept=target_accept)),
+                "settings": json.dumps(settings),
                 "n_patients": len(data),
             }
         )
         check_convergence(out, self._free_names(), self.diagnostics)
         self.idata_ = out
-        self._data = data
         return out
+
+    def _add_coefficients(self, post: xr.Dataset) -> xr.Dataset:
+        """``<node>:b`` (per unit of each parent) from ``<node>:b_std`` when the sampler did not store it."""
+        new = {}
+        for v in self._rv_names:
+            if f"{v}:b_std" not in post or f"{v}:b" in post:
+                continue
+            node = self._nodes[v]
+            scale_y = node.scale if node.family in ("normal", "student_t") else 1.0
+            dim = f"{v}:parent"
+            pscale = np.array([self._term_center_scale(str(t))[1] for t in post[dim].values])
+            new[f"{v}:b"] = post[f"{v}:b_std"] * xr.DataArray(scale_y / pscale, dims=dim)
+        return post.assign(new) if new else post
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the fit (posterior, the fitted data as ``observed_data``, DAG, nodes, settings) to NetCDF.
+
+        :meth:`load` reads it back into a model that :meth:`intervene` and :meth:`coefficient_summary`
+        work on, and that :meth:`fit` refits.
+        """
+        if self.idata_ is None:
+            raise ModelError("the model is not fitted yet: call .fit(data) first")
+        self.idata_.to_netcdf(str(path))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> StructuralModel:
+        """Rebuild a fitted model from a NetCDF file written by :meth:`save`.
+
+        Examples
+        --------
+        >>> StructuralModel.load("missing.nc")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        radiocausal.errors.ModelError: cannot read 'missing.nc' ...
+        """
+        try:
+            idata = az.from_netcdf(str(path))
+        except (OSError, ValueError) as err:
+            raise ModelError(f"cannot read {os.fspath(path)!r} as a saved StructuralModel: {err}") from err
+        attrs = idata.attrs
+        if attrs.get("radiocausal_model") != "StructuralModel" or "observed_data" not in idata.groups():
+            raise ModelError(f"{os.fspath(path)!r} was not written by StructuralModel.save")
+        model = cls(CausalDAG.from_dagitty(attrs["dag"]), families=json.loads(attrs["families"]),
+                    priors=json.loads(attrs["priors"]), nuts_sampler=attrs.get("nuts_sampler", "auto"))
+        obs = idata.observed_data
+        data = pd.DataFrame({v: obs[v].values for v in model.order_}, index=pd.Index(obs["patient"].values))
+        nodes = {v: _Node(v, d["kind"], family=d["family"], levels=list(d["levels"]), center=d["center"],
+                          scale=d["scale"]) for v, d in json.loads(attrs["nodes"]).items()}
+        model._adopt(nodes, data)
+        model._data = data
+        model.idata_ = idata
+        return model
 
     # ------------------------------------------------------------------ simulation
     def simulate(
