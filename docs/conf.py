@@ -50,10 +50,10 @@ napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 napoleon_use_ivar = True
+napoleon_preprocess_types = False
 # napoleon escapes the trailing underscore of fitted attributes (``sites_``) only with this set;
 # otherwise reStructuredText reads ``sites_`` as a link and prints "sites"
 strip_signature_backslash = True
-napoleon_preprocess_types = False
 
 # -- intersphinx: no inventories are fetched (the build must work offline) ---------------------
 intersphinx_mapping: dict[str, tuple[str, str | None]] = {}
@@ -179,6 +179,11 @@ def _identifiable(obj: object) -> bool:
     )
 
 
+#: id() of each documented object -> its documented name (filled at the first missing reference of
+#: this process, once every page has been read; not kept in the pickled environment, ids change)
+_DOCUMENTED: dict[int, str] = {}
+
+
 def _resolve_by_identity(app, env, node, contnode):
     """Resolve a Python cross-reference whose target is documented under another name.
 
@@ -209,13 +214,12 @@ def _resolve_by_identity(app, env, node, contnode):
         ]
         name = matches[0] if len(matches) == 1 else None
     elif _identifiable(obj):
-        cache = env.__dict__.setdefault("_radiocausal_documented", {})
-        if not cache:
-            for documented_name in list(domain.objects):
+        if not _DOCUMENTED:
+            for documented_name in sorted(domain.objects):
                 documented = _lookup(documented_name)
                 if documented is not None and _identifiable(documented):
-                    cache.setdefault(id(documented), documented_name)
-        name = cache.get(id(obj))
+                    _DOCUMENTED.setdefault(id(documented), documented_name)
+        name = _DOCUMENTED.get(id(obj))
     else:
         name = None
     if name is None:
