@@ -253,3 +253,62 @@ def test_check_output_is_identical_across_hash_seeds(dag_file):
         outs.append(run.stdout)
     assert outs[0] == outs[1]
     assert json.loads(outs[0])["adjustment_sets"]["minimal"] == [["purity", "scanner"], ["purity", "seq_batch"]]
+
+
+# ------------------------------------------------------------------------------ analyze and demo
+def _tiny_study(tmp_path: Path, extra: str = "") -> Path:
+    """A study without images: 20 patients, one mutated gene, the grade DAG; no pairs, no factors."""
+    ids = [f"P{i:02d}" for i in range(20)]
+    (tmp_path / "patients.csv").write_text(
+        "patient_id,grade,age\n" + "".join(f"{p},{i % 3},{50 + i}\n" for i, p in enumerate(ids)))
+    (tmp_path / "maf.csv").write_text(
+        "Tumor_Sample_Barcode,Hugo_Symbol,Variant_Classification\n"
+        + "".join(f"{p},EGFR,Missense_Mutation\n" for p in ids[::3]))
+    (tmp_path / "grade.dag").write_text(GRADE_DAG)
+    path = tmp_path / "study.toml"
+    path.write_text(
+        '[study]\nname = "tiny"\ndag = "grade.dag"\n[data]\npatients = "patients.csv"\nmutations = "maf.csv"\n'
+        "[factors]\nenabled = false\n" + extra)
+    return path
+
+
+def test_analyze_runs_a_study_and_a_rerun_reuses_every_step(tmp_path, capsys):
+    study = _tiny_study(tmp_path)
+    assert main(["analyze", str(study), "--quiet"]) == 0
+    out, _ = capsys.readouterr()
+    assert f"results: {tmp_path / 'results'}" in out
+    assert re.search(r"features\s+skipped\s+[\d.]+ s  no images: data.manifest is not given", out)
+    assert re.search(r"genomics\s+done", out)
+    run = json.loads((tmp_path / "results" / "run.json").read_text())
+    assert list(run["steps"])[:3] == ["inputs", "dag", "features"]
+    assert (tmp_path / "results" / "genomics" / "mutations.csv").read_text().count("\n") == 21
+    assert main(["analyze", str(study), "--quiet"]) == 0
+    out, _ = capsys.readouterr()
+    assert re.search(r"genomics\s+done \(reused\)", out) and re.search(r"inputs\s+done \(reused\)", out)
+    assert main(["analyze", str(study), "--quiet", "--force", "genomics"]) == 0
+    out, _ = capsys.readouterr()
+    assert re.search(r"genomics\s+done\s", out) and re.search(r"inputs\s+done \(reused\)", out)
+
+
+def test_analyze_refuses_a_bad_study_file_with_exit_status_2(tmp_path, capsys):
+    study = _tiny_study(tmp_path, "[bayes]\nchains = -1\n")
+    assert main(["analyze", str(study)]) == 2
+    _, err = capsys.readouterr()
+    assert "radiocausal analyze: error: bayes.chains = -1: expected a positive integer" in err
+    assert main(["analyze", str(tmp_path / "missing.toml")]) == 2
+    assert "does not exist" in capsys.readouterr()[1]
+    assert main(["analyze", str(_tiny_study(tmp_path)), "--force", "scans"]) == 2
+    assert "--force names unknown step(s) ['scans']" in capsys.readouterr()[1]
+
+
+def test_analyze_reports_mismatched_patient_ids(tmp_path, capsys):
+    study = _tiny_study(tmp_path)
+    (tmp_path / "cn.csv").write_text("patient_id,MYC\n" + "".join(f"X{i},0.1\n" for i in range(20)))
+    study.write_text(study.read_text().replace('mutations = "maf.csv"', 'mutations = "maf.csv"\ncopy_number = "cn.csv"'))
+    assert main(["analyze", str(study), "--quiet"]) == 2
+    assert "only 0 patient(s) are in every table" in capsys.readouterr()[1]
+
+
+def test_demo_refuses_too_few_patients(capsys):
+    assert main(["demo", "--n", "5", "--quiet"]) == 2
+    assert "--n 5: expected at least 30 patients" in capsys.readouterr()[1]

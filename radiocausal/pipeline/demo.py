@@ -37,7 +37,7 @@ DEMO_PAIRS = {"EGFR": ["stat_var", "stat_qcod"], "KRAS": ["stat_mean", "stat_med
 #: Settings of the full and the ``fast`` demo.
 DEMO_SETTINGS = {
     False: {"n": 160, "retest": 30, "draws": 500, "tune": 500, "chains": 2, "n_truth": 160},
-    True: {"n": 100, "retest": 20, "draws": 200, "tune": 200, "chains": 2, "n_truth": 100},
+    True: {"n": 100, "retest": 20, "draws": 200, "tune": 200, "chains": 2, "n_truth": 60},
 }
 
 
@@ -59,7 +59,8 @@ def study_text(truth: Mapping[str, Any], *, pairs: Mapping[str, Sequence[str]] |
                seed: int = 0, files: Mapping[str, str] | None = None) -> str:
     """The study file (TOML text) for a simulated cohort folder, from its ``truth.json`` record."""
     st = DEMO_SETTINGS[bool(fast)]
-    pairs = DEMO_PAIRS if pairs is None else pairs
+    if pairs is None:
+        pairs = {x: fs[:1] for x, fs in DEMO_PAIRS.items()} if fast else DEMO_PAIRS
     fnode = truth.get("feature_node", "phenotype")
     columns, other = _node_maps(truth)
     files = files or {}
@@ -90,6 +91,12 @@ def study_text(truth: Mapping[str, Any], *, pairs: Mapping[str, Sequence[str]] |
     for x, feats in pairs.items():
         lines += ["[[pairs]]", f"exposure = {_toml_value(x)}", f"outcome = {_toml_value(fnode)}",
                   f"features = {_toml_value(list(feats))}", ""]
+    first = next(iter(pairs.values()), [])
+    if first:  # one structural model answers do() of every exposure on the first pair's first feature
+        lines.append("# do(gene = 1) versus do(gene = 0) on one feature, from one structural model")
+        for x in pairs:
+            lines += ["[[interventions]]", f"target = {_toml_value(first[0])}", f"set = {{ {x} = 1 }}",
+                      f"baseline = {{ {x} = 0 }}", ""]
     lines += [
         "[extraction]", 'preset = "pyradiomics"', "",
         "[stability]", "threshold = 0.75", "",
@@ -231,18 +238,18 @@ def run_demo(
             n, out, random_seed=random_seed, retest=min(st["retest"], n), feature_effects=list(DEMO_PAIRS),
             settings="pyradiomics", n_feature_effects=min(n, st["n_truth"]), n_jobs=n_jobs or os.cpu_count() or 1,
         )
-        _keep_feature_truth(out / "truth.json", features)
+        _check_feature_truth(out / "truth.json", features)
         stamp_file.write_text(json.dumps(stamp))
     study_file = write_study_file(out, fast=fast, seed=random_seed)
     result = analyze(study_file, force=force, progress=progress)
     return DemoResult(result, truth_table(result), study_file)
 
 
-def _keep_feature_truth(path: Path, features: Sequence[str]) -> None:
-    """Nothing to change when the simulator recorded the truth of every feature (kept for the report)."""
+def _check_feature_truth(path: Path, features: Sequence[str]) -> None:
+    """Make sure the simulator recorded the truth of every demo feature for every demo exposure."""
     rec = json.loads(path.read_text())
     have = {(r["exposure"], r["feature"]) for r in rec.get("feature_effects", [])}
-    missing = [(x, f) for x, fs in DEMO_PAIRS.items() for f in fs if (x, f) not in have]
+    missing = [(x, f) for x in DEMO_PAIRS for f in features if (x, f) not in have]
     if missing:
         from radiocausal.errors import DataError
 

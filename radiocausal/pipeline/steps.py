@@ -297,7 +297,7 @@ class DagStep:
         roles = {v: set(declared.roles(v)) for v in declared.nodes}
         for v in declared.nodes:
             if v not in measured and "latent" not in roles[v]:
-                roles[v].add("latent")
+                roles[v] = (roles[v] - {"exposure", "outcome", "adjusted"}) | {"latent"}
                 msgs.append(f"DAG node {v!r} has no data column: treated as unmeasured ([latent])")
         for p in s.pairs:
             roles.setdefault(p.exposure, set())
@@ -755,13 +755,16 @@ def _hash_frame(df: pd.DataFrame, settings: dict[str, Any]) -> str:
 
 
 # ======================================================================== interventions
-def structural_dag(dag, target: str):
-    """The ancestors of ``target`` with latent nodes projected out: the DAG a StructuralModel fits.
+def structural_dag(dag, target: str, exposures: Iterable[str] | None = None):
+    """The DAG a StructuralModel fits to answer do() on ``target``.
 
-    A latent node is replaced by edges from its parents to its children, and by bidirected
-    edges between its children when it has several (they share an unobserved cause); so a
-    latent mediator (EGFR -> heterogeneity -> texture) becomes a direct edge, while a latent
-    confounder stays a confounder.
+    The ancestors of ``target``, with latent nodes projected out: a latent node is replaced by
+    edges from its parents to its children, and by bidirected edges between its children when it
+    has several (they share an unobserved cause); so a latent mediator (EGFR -> heterogeneity ->
+    texture) becomes a direct edge, while a latent confounder stays a confounder.  With
+    ``exposures``, only what the g-formula simulates is kept: the nodes between the exposures and
+    the target, with edges from their parents; every other node is held at its observed value, so
+    its own mechanism is not needed (its incoming edges are dropped).
 
     Examples
     --------
@@ -770,6 +773,8 @@ def structural_dag(dag, target: str):
     ...                              "age -> grade ; EGFR -> necrosis }")
     >>> sorted(structural_dag(dag, "texture").edges)
     [('EGFR', 'texture'), ('age', 'grade'), ('grade', 'EGFR'), ('grade', 'texture')]
+    >>> sorted(structural_dag(dag, "texture", ["EGFR"]).edges)
+    [('EGFR', 'texture'), ('grade', 'texture')]
     """
     from radiocausal.graph import CausalDAG
 
@@ -788,6 +793,23 @@ def structural_dag(dag, target: str):
             bidirected |= {frozenset((other, c)) for c in children if c != other}
         del parents[lat]
         order.remove(lat)
+    if exposures is not None:
+        xs = set(exposures)
+        children: dict[str, set[str]] = {v: set() for v in order}
+        for v in order:
+            for p in parents[v]:
+                children[p].add(v)
+        reach, stack = set(), list(xs)
+        while stack:
+            for c in children.get(stack.pop(), ()):
+                if c not in reach:
+                    reach.add(c)
+                    stack.append(c)
+        simulated = reach - xs  # every remaining node is an ancestor of the target
+        parents = {v: (parents[v] if v in simulated else set()) for v in order}
+        keep = simulated | {p for v in simulated for p in parents[v]}
+        order = [v for v in order if v in keep]
+        bidirected = {e for e in bidirected if e <= keep}
     edges = [(p, v) for v in order for p in sorted(parents[v])]
     return CausalDAG(edges, nodes=order, bidirected=[tuple(sorted(e)) for e in bidirected],
                      roles={v: tuple(r for r in dag.roles(v) if r != "latent") for v in order if dag.roles(v)},
@@ -856,8 +878,7 @@ class InterventionsStep:
                 for x in iv.set:
                     if x in full and x != node:
                         full = hypothesis_dag(full, x, node)
-            sub = structural_dag(full, node)
-            scm = StructuralModel(sub, nuts_sampler=b.sampler)
+            scm = StructuralModel(structural_dag(full, node), nuts_sampler=b.sampler)
             usable = []
             for iv in group:  # identification is a property of the graph: refuse before fitting
                 try:
@@ -872,8 +893,11 @@ class InterventionsStep:
                 usable.append(iv)
             if not usable:
                 continue
+            # fit only the mechanisms the g-formula simulates (identification was checked on the full DAG)
+            sub = structural_dag(full, node, [x for iv in usable for x in iv.set])
             try:
                 data = _model_data(table, feats, node, target, sub.nodes, ambiguous)
+                scm = StructuralModel(sub, nuts_sampler=b.sampler)
                 scm.fit(data, draws=b.draws, tune=b.tune, chains=b.chains, random_seed=b.seed,
                         **({"target_accept": b.target_accept} if b.target_accept else {}))
             except RadiocausalError as exc:
