@@ -277,27 +277,46 @@ def volcano_figure(scan: pd.DataFrame, alpha: float) -> Figure:
 
 
 # -------------------------------------------------------------------------------------- forests
-def _forest(ax: Any, labels: list[str], rows: list[list[dict[str, Any]]], truth: list[float]) -> None:
-    """Horizontal intervals: ``rows[i]`` is a list of series dicts (mean, lo, hi, colour, marker, label)."""
+def _forest(fig: Figure, labels: list[str], rows: list[list[dict[str, Any]]], truth: list[Any], xlabel: str) -> list[Any]:
+    """One row of axes per label; ``rows[i]`` holds the series (mean, lo, hi, colour, marker) of row i.
+
+    The rows share their x axis when their intervals are on comparable scales; otherwise (e.g.
+    effects on features measured in different units) each row gets its own axis.  Returns the axes.
+    """
+    def extent(i: int) -> tuple[float, float]:
+        vals = [v for s in rows[i] for v in (s["lo"], s["hi"])]
+        if truth[i] is not None and np.isfinite(truth[i]):
+            vals.append(float(truth[i]))
+        return min(vals), max(vals)
+
     n = len(labels)
-    for i, series in enumerate(rows):
-        y0 = n - 1 - i
+    spans = [max(hi - lo, 1e-12) for lo, hi in map(extent, range(n))]
+    shared = max(spans) <= 10 * min(spans)
+    axes = fig.subplots(n, 1, sharex=shared, squeeze=False)[:, 0]
+    for i, ax in enumerate(axes):
+        series = rows[i]
         k = len(series)
-        offsets = np.linspace(0.16 * (k - 1), -0.16 * (k - 1), k) if k > 1 else [0.0]
+        offsets = np.linspace(0.18, -0.18, k) if k > 1 else [0.0]
         for off, s in zip(offsets, series, strict=True):
-            y = y0 + off
-            ax.plot([s["lo"], s["hi"]], [y, y], color=s["colour"], linewidth=2.2, solid_capstyle="butt")
-            ax.plot([s["mean"]], [y], marker=s["marker"], color=s["colour"], markersize=7, markeredgecolor="black",
+            ax.plot([s["lo"], s["hi"]], [off, off], color=s["colour"], linewidth=2.4, solid_capstyle="butt")
+            ax.plot([s["mean"]], [off], marker=s["marker"], color=s["colour"], markersize=7, markeredgecolor="black",
                     markeredgewidth=0.5, linestyle="")
         t = truth[i]
         if t is not None and np.isfinite(t):
-            ax.plot([t], [y0], marker="D", color="white", markeredgecolor="black", markersize=8, markeredgewidth=1.5,
+            ax.plot([t], [0.0], marker="D", color="white", markeredgecolor="black", markersize=8, markeredgewidth=1.5,
                     linestyle="", zorder=4)
-    ax.axvline(0.0, color=OKABE_ITO["grey"], linewidth=0.9, zorder=0)
-    ax.set_yticks(range(n))
-    ax.set_yticklabels([mpl_text(s) for s in reversed(labels)])
-    ax.set_ylim(-0.6, n - 0.4)
-    ax.grid(axis="x", alpha=0.25)
+        lo, hi = (min(e[0] for e in map(extent, range(n))), max(e[1] for e in map(extent, range(n)))) if shared \
+            else extent(i)
+        if lo - 0.3 * (hi - lo) <= 0.0 <= hi + 0.3 * (hi - lo):  # zero only when it is near the estimates
+            ax.axvline(0.0, color=OKABE_ITO["grey"], linewidth=0.9, zorder=0)
+        ax.set_ylim(-0.45, 0.45)
+        ax.set_yticks([0.0])
+        ax.set_yticklabels([mpl_text(labels[i])])
+        ax.grid(axis="x", alpha=0.25)
+        if shared and i < n - 1:
+            ax.tick_params(axis="x", length=0)
+    axes[-1].set_xlabel(xlabel if shared else f"{xlabel}; each row on its own scale")
+    return list(axes)
 
 
 def _forest_width(labels: list[str]) -> float:
@@ -328,10 +347,8 @@ def forest_figure(effects: pd.DataFrame) -> Figure:
         labels.append(f"{x} → {y}")
         rows.append(series)
         truth.append(float(t.iloc[0]) if len(t) else None)
-    fig = _new_figure(_forest_width(labels), 1.6 + 0.75 * len(pairs))
-    ax = fig.subplots()
-    _forest(ax, labels, rows, truth)
-    ax.set_xlabel("posterior effect (mean and 94 % HDI)")
+    fig = _new_figure(_forest_width(labels), 1.4 + 0.8 * len(pairs))
+    _forest(fig, labels, rows, truth, "posterior effect (mean and 94 % HDI)")
     present = [m for m in ("adjusted", "unadjusted") if (effects["model"] == m).any()]
     handles = [
         Line2D([], [], color=style[m][0], marker=style[m][1], markeredgecolor="black", linewidth=2.2, label=style[m][2])
@@ -358,10 +375,8 @@ def interventions_figure(interventions: pd.DataFrame) -> Figure:
         labels.append(f"{r['target']}: {contrast_label(r)}")
         rows.append([{"mean": r["mean"], "lo": r["hdi_3%"], "hi": r["hdi_97%"], "colour": OKABE_ITO["green"], "marker": "o"}])
         truth.append(r["truth"])
-    fig = _new_figure(_forest_width(labels), 1.5 + 0.55 * len(labels))
-    ax = fig.subplots()
-    _forest(ax, labels, rows, truth)
-    ax.set_xlabel("effect of the intervention on the target (mean and 94 % HDI)")
+    fig = _new_figure(_forest_width(labels), 1.4 + 0.6 * len(labels))
+    _forest(fig, labels, rows, truth, "effect of the intervention on the target (mean and 94 % HDI)")
     handles = [Line2D([], [], color=OKABE_ITO["green"], marker="o", markeredgecolor="black", linewidth=2.2,
                       label="posterior")]
     if np.isfinite(interventions["truth"].to_numpy(dtype=float)).any():

@@ -433,6 +433,7 @@ def _truth_section(res: Results) -> _Html:
     pairs = list(ace)
     if eff is not None:
         pairs += [p for p in dict.fromkeys(zip(eff["exposure"], eff["outcome"], strict=True)) if p not in ace]
+    not_estimated = []
     for x, y in pairs:
         est = {}
         t = ace.get((x, y))
@@ -443,6 +444,9 @@ def _truth_section(res: Results) -> _Html:
                 if _finite(r["truth"]):
                     t = float(r["truth"])
         if t is None:
+            continue
+        if not est:
+            not_estimated.append(f"{x} → {y}: {_num(t)}")
             continue
         row: list[object] = [f"effect of {x} on {y} (average causal effect)", _num(t)]
         for model in ("adjusted", "unadjusted"):
@@ -469,6 +473,9 @@ def _truth_section(res: Results) -> _Html:
                             "unadjusted [94 % HDI]", "bias", "covers"], rows, "truth"))
     else:
         body.append(_tag("p", "truth.json lists no effect that this run estimated.", "note"))
+    if not_estimated:
+        body.append(_tag("p", "True average causal effects in the simulation that this run did not estimate: "
+                         + "; ".join(not_estimated) + ".", "note"))
     if truth["coefficients"]:
         crows = [[c["cause"], c["effect"], json.dumps(c["value"])] for c in truth["coefficients"]]
         body.append(_Html(f"<details><summary>Simulated structural coefficients</summary>"

@@ -59,20 +59,31 @@ def test_volcano_panels_and_counts(results_dir: Path):
     assert line.get_ydata()[0] == pytest.approx(-np.log10(sig_p))
 
 
+def _lines(fig):
+    return [ln for ax in fig.axes for ln in ax.get_lines()]
+
+
 def test_forest_rows_truth_and_heatmap_cells(results_dir: Path, tmp_path: Path):
     res = load_results(results_dir)
     fig = figs.forest_figure(res.effects)
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["grade → texture", "EGFR → texture"]
-    truth = [ln for ln in ax.get_lines() if ln.get_marker() == "D"]
+    assert [ax.get_yticklabels()[0].get_text() for ax in fig.axes] == ["EGFR → texture", "grade → texture"]
+    truth = [ln for ln in _lines(fig) if ln.get_marker() == "D"]
     assert sorted(ln.get_xdata()[0] for ln in truth) == [0.5, 1.0]
-    intervals = sorted((tuple(ln.get_xdata()) for ln in ax.get_lines() if len(ln.get_xdata()) == 2))
+    intervals = [tuple(ln.get_xdata()) for ln in _lines(fig) if len(ln.get_xdata()) == 2]
     assert (0.745, 1.311) in intervals and (1.611, 2.132) in intervals
+    assert fig.axes[-1].get_xlabel() == "posterior effect (mean and 94 % HDI)"  # comparable scales: one axis
+
+    # effects on features in different units: each row on its own scale
+    mixed = res.effects.copy()
+    mixed.loc[mixed["exposure"] == "grade", ["mean", "hdi_3%", "hdi_97%", "truth"]] *= 1000
+    fig = figs.forest_figure(mixed)
+    assert fig.axes[-1].get_xlabel().endswith("each row on its own scale")
+    assert fig.axes[1].get_xlim()[0] > 100  # the scaled row is not squashed next to 0
 
     fig = figs.interventions_figure(res.interventions)
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert labels[-1] == "texture: do(EGFR=1) − do(EGFR=0)"
-    assert len([ln for ln in fig.axes[0].get_lines() if ln.get_marker() == "D"]) == 2  # one row has no truth
+    labels = [ax.get_yticklabels()[0].get_text() for ax in fig.axes]
+    assert labels[0] == "texture: do(EGFR=1) − do(EGFR=0)"
+    assert len([ln for ln in _lines(fig) if ln.get_marker() == "D"]) == 2  # one row has no truth
 
     fig = figs.variance_heatmap(res.variance_explained, res.variance_intervals)
     cells = [t.get_text() for t in fig.axes[0].texts]

@@ -98,6 +98,15 @@ def test_every_section_with_its_numbers(rendered: tuple[Path, str]):
     assert "heterogeneity texture 1.0" in truth  # simulated coefficients
 
 
+def test_true_effects_that_were_not_estimated_are_listed_apart(results_dir: Path):
+    truth = json.loads((results_dir / "truth.json").read_text())
+    truth["ace"].append({"exposure": "site", "outcome": "texture", "effect": 0.25})
+    (results_dir / "truth.json").write_text(json.dumps(truth))
+    text = _text(_section(write_report(results_dir).read_text(), "truth"))
+    assert "did not estimate: site → texture: 0.250." in text
+    assert "effect of site on texture" not in text
+
+
 def test_figures_are_embedded_pngs(rendered: tuple[Path, str]):
     results_dir, page = rendered
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
