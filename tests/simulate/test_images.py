@@ -140,3 +140,29 @@ def test_write_cohort_folder_round_trips(tmp_path):
     assert {(c["cause"], c["effect"]) for c in record["coefficients"]} == set(sc.dag.edges)
     assert record["ace"][0]["effect"] == pytest.approx(truth.ace[("EGFR", "texture")])
     assert all(Path(p).is_file() for p in manifest["image"]) and len(manifest) == 6
+
+
+def test_repeat_scan_of_a_subset_keeps_each_patients_tumour(tmp_path):
+    table = pd.DataFrame({"grade": [0.0, 1.0, 2.0]}, index=["a", "b", "c"])
+    first = write_images(table, tmp_path, drivers={"size": "grade"}, random_seed=5)
+    again = write_images(table, tmp_path, drivers={"size": "grade"}, random_seed=5, repeat=1, patients=["c"],
+                         manifest_name="manifest_retest.csv", reposition_mm=0.0)
+    assert again["patient_id"].tolist() == ["c"] and again["image"].iloc[0].endswith("c_repeat1_image.nii.gz")
+    assert (tmp_path / "manifest_retest.csv").is_file()
+    a = sitk.GetArrayFromImage(sitk.ReadImage(first["image"].iloc[2]))
+    b = sitk.GetArrayFromImage(sitk.ReadImage(again["image"].iloc[0]))
+    ma = sitk.GetArrayFromImage(sitk.ReadImage(first["mask"].iloc[2]))
+    mb = sitk.GetArrayFromImage(sitk.ReadImage(again["mask"].iloc[0]))
+    np.testing.assert_array_equal(ma, mb)  # no repositioning: the same tumour, voxel for voxel
+    assert not np.array_equal(a, b)
+    assert np.std(a - b) == pytest.approx(np.sqrt(2) * DEFAULT_SITES[0].noise_sd, rel=0.1)  # only the noise is new
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"repeat": -1}, "repeat"), ({"reposition_mm": -1.0}, "reposition_mm"), ({"patients": ["zz"]}, "zz")],
+)
+def test_bad_repeat_input(tmp_path, kwargs, match):
+    table = pd.DataFrame({"grade": [0, 1]}, index=["a", "b"])
+    with pytest.raises(DataError, match=match):
+        write_images(table, tmp_path, drivers={"size": "grade"}, **kwargs)

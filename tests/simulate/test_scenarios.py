@@ -135,39 +135,27 @@ def test_radiogenomic_tables_carry_the_true_genomic_links():
     assert tables["copy_number"]["MYC"].to_numpy() == pytest.approx(data["MYC"].to_numpy(), abs=1e-4)
 
 
-def _ols_effect(y, X, weights=None) -> float:
-    """Coefficient of the first column of ``X`` in a (weighted) least-squares fit with intercept."""
-    A = np.column_stack([np.ones(len(X)), np.asarray(X, dtype=float)])
-    w = np.ones(len(A)) if weights is None else np.asarray(weights, dtype=float)
-    sw = np.sqrt(w)
-    beta, *_ = np.linalg.lstsq(A * sw[:, None], np.asarray(y, dtype=float) * sw, rcond=None)
-    return float(beta[1])
-
-
 def test_grade_confounding_naive_is_biased_and_grade_idh1_recovers_the_truth():
     from radiocausal.graph import CausalDAG
-    from radiocausal.simulate import grade_confounding
+    from radiocausal.simulate import grade_confounding, standardised_effect
 
     sc = grade_confounding()
     assert set(sc.dag.edges) == set(CausalDAG.load("tumour_grade_confounding").edges)
     data, truth = sc.simulate(20_000, random_seed=1, n_truth=50_000)
     true = truth.ace[("EGFR", "texture")]
     assert true == pytest.approx(0.5, abs=1e-9)
-    grade = pd.get_dummies(data["grade"], prefix="g", drop_first=True).astype(float)
-    naive = _ols_effect(data["texture"], data[["EGFR"]])
-    grade_only = _ols_effect(data["texture"], pd.concat([data[["EGFR"]], grade], axis=1))
-    adjusted = _ols_effect(data["texture"], pd.concat([data[["EGFR", "IDH1"]], grade], axis=1))
-    # standard errors are about 0.012 at this n
-    assert naive - true > 0.5
-    assert grade_only - true > 0.1
-    assert adjusted == pytest.approx(true, abs=0.04)
+    grade = data[["grade"]].astype(str)
+    est = {label: standardised_effect(data["texture"], data["EGFR"], covs).iloc[0]
+           for label, covs in [("naive", None), ("grade", grade), ("grade+IDH1", grade.assign(IDH1=data["IDH1"]))]}
+    # standard errors are about 0.015 at this n
+    assert est["naive"]["estimate"] - true > 0.5
+    assert est["grade"]["estimate"] - true > 0.1
+    assert est["grade+IDH1"]["estimate"] == pytest.approx(true, abs=3 * est["grade+IDH1"]["se"])
 
 
 def test_selection_collider_has_no_adjustment_set_and_ipsw_recovers_the_truth():
-    import statsmodels.api as sm
-
     from radiocausal.graph import CausalDAG
-    from radiocausal.simulate import selection_collider
+    from radiocausal.simulate import selection_collider, selection_weights, standardised_effect
 
     sc = selection_collider()
     assert set(sc.dag.edges) == set(CausalDAG.load("biopsy_selection").edges)
@@ -180,13 +168,13 @@ def test_selection_collider_has_no_adjustment_set_and_ipsw_recovers_the_truth():
         screened[screened["biopsied"] == 1].drop(columns="biopsied").reset_index(drop=True),
         truth.complete.drop(columns="biopsied").reset_index(drop=True),
     )
-    smoking_adjusted = _ols_effect(data["ggo_texture"], data[["EGFR", "smoking"]])
+    smoking = data[["smoking"]]
+    smoking_adjusted = standardised_effect(data["ggo_texture"], data["EGFR"], smoking).iloc[0]
     # selection model on the screened population: smoking and nodule size are known for everyone
-    design = sm.add_constant(screened[["smoking", "nodule_size"]].astype(float))
-    fit = sm.Logit(screened["biopsied"], design).fit(disp=0)
-    p = fit.predict(sm.add_constant(data[["smoking", "nodule_size"]].astype(float)))
-    ipsw = _ols_effect(data["ggo_texture"], data[["EGFR", "smoking"]], weights=1.0 / p)
+    weights = selection_weights(screened, "biopsied", ["smoking", "nodule_size"], data)
+    assert weights.index.equals(data.index) and weights.sum() == pytest.approx(len(screened), rel=0.05)
+    ipsw = standardised_effect(data["ggo_texture"], data["EGFR"], smoking, weights).iloc[0]
     # sampling sd: about 0.02 (adjusted) and 0.03 (weighted) at this n
-    assert true - smoking_adjusted > 0.06
-    assert ipsw == pytest.approx(true, abs=0.07)
-    assert abs(ipsw - true) < abs(smoking_adjusted - true)
+    assert true - smoking_adjusted["estimate"] > 3 * smoking_adjusted["se"]
+    assert ipsw["estimate"] == pytest.approx(true, abs=3 * ipsw["se"])
+    assert abs(ipsw["estimate"] - true) < abs(smoking_adjusted["estimate"] - true)
