@@ -7,6 +7,12 @@ patients) and returns the true coefficients and average causal effects (computed
 shape, intensity and texture follow the simulated values and whose scanner site changes spacing,
 intensity scale and noise, plus a manifest for :func:`radiocausal.features.extract_batch`.
 
+Seed scenarios (:class:`Scenario`): :func:`batch_confounding`, :func:`grade_confounding`,
+:func:`selection_collider` and the demo cohort :func:`radiogenomic_cohort` (genomic tables,
+repeat scans, ``cohort.dag``); :meth:`Scenario.feature_effects` gives the true effect of a node
+on every extracted feature; :func:`standardised_effect` and :func:`selection_weights` are the
+estimators the examples set against the truth.
+
 Examples
 --------
 >>> from radiocausal.simulate import batch_confounding

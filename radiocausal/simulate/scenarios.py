@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from radiocausal.errors import ModelError
+from radiocausal.errors import ImageError, ModelError, UnknownNodeError
 from radiocausal.graph import CausalDAG
 from radiocausal.simulate.genomic import GenomicsSpec
 
@@ -148,7 +148,6 @@ class Scenario:
         >>> fx["feature"].tolist(), bool(fx.set_index("feature").loc["stat_var", "effect"] > 0)
         (['stat_var', 'stat_mean'], True)
         """
-        from radiocausal.errors import UnknownNodeError
         from radiocausal.simulate.scm import NodeSpec, _check_n, check_contrast, simulate_do
 
         if exposure not in self.dag:
@@ -168,12 +167,9 @@ class Scenario:
         if missing:
             raise ModelError(f"features {missing} were not extracted with these settings; "
                              f"available e.g. {list(arms[0].columns)[:8]}")
-        diff = arms[1][names].to_numpy(dtype=float) - arms[0][names].to_numpy(dtype=float)
-        count = np.isfinite(diff).sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            effect = np.nanmean(np.where(count > 0, diff, 0.0), axis=0)
-            se = np.nanstd(diff, axis=0, ddof=1) / np.sqrt(count) if n > 1 else np.full(len(names), np.nan)
-        out = pd.DataFrame({"feature": names, "effect": effect, "se": se})
+        diff = arms[1][names].astype(float) - arms[0][names].astype(float)  # NaN where a feature is undefined
+        se = diff.std(ddof=1) / np.sqrt(diff.count())
+        out = pd.DataFrame({"feature": names, "effect": diff.mean().to_numpy(), "se": se.to_numpy()})
         out.attrs.update(exposure=exposure, contrast=(x0, x1), n=n)
         return out
 
@@ -220,7 +216,6 @@ class Scenario:
         >>> feats.index.equals(data.index), "stat_mean" in feats
         (True, True)
         """
-        from radiocausal.errors import ImageError
         from radiocausal.features import extract_batch
         from radiocausal.simulate.images import write_images
 
@@ -313,8 +308,9 @@ class Scenario:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         manifest = write_images(truth.complete, out, drivers=self.drivers, site=self.site, random_seed=random_seed)
-        # streams of their own for the retest subset and the genomic tables
-        aux = np.random.SeedSequence(random_seed).spawn(4)[2:] if random_seed is not None else [None, None]
+        # streams of their own for the retest subset and the genomic tables (spawn keys that neither
+        # simulate_tables nor the per-patient image streams use)
+        aux = [np.random.SeedSequence(random_seed, spawn_key=(_AUX_STREAM, k)) for k in (0, 1)]
         if n_retest:
             chosen = np.random.default_rng(aux[0]).choice(n, size=n_retest, replace=False)
             write_images(
@@ -364,6 +360,9 @@ class Scenario:
             record["feature_effects"] = rows
         (out / "truth.json").write_text(json.dumps(record, indent=2, default=_json_default))
         return data, truth, manifest
+
+
+_AUX_STREAM = 0x5EED
 
 
 def _json_default(value: Any) -> Any:
