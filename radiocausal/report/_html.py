@@ -163,18 +163,18 @@ def _dag_section(res: Results) -> _Html:
     dag = res.dag
     body: list[object] = []
     check = res.dag_check
-    if check is None:
-        body.append(_not_run(res, "dag", "dag_check.json"))
-        body.append(_figure(res, figs.dag_figure(dag, dag.adjusted_nodes, dag.name), "dag.png",
-                            "the study DAG", "The study DAG with its declared roles."))
-    else:
+    if check is None or not check["pairs"]:
+        # no pair checked: the DAG with its declared roles
+        if check is None:
+            body.append(_not_run(res, "dag", "dag_check.json"))
+        else:
+            body.append(_tag("p", "dag_check.json lists no exposure/outcome pair.", "note"))
+        body.append(_figure(res, figs.dag_figure(dag, dag.adjusted_nodes, dag.name), "dag.png", "the study DAG",
+                            "The study DAG with its declared roles."))
+    if check is not None:
         if check["warnings"]:
             items = "".join(f"<li>{_e(w)}</li>" for w in check["warnings"])
             body.append(_Html(f'<div class="warn"><strong>Warnings from the DAG check</strong><ul>{items}</ul></div>'))
-        if not check["pairs"]:
-            body.append(_tag("p", "dag_check.json lists no exposure/outcome pair.", "note"))
-            body.append(_figure(res, figs.dag_figure(dag, dag.adjusted_nodes, dag.name), "dag.png", "the study DAG",
-                                "The study DAG with its declared roles."))
         for i, p in enumerate(check["pairs"]):
             x, y = p["exposure"], p["outcome"]
             chosen = p.get("adjustment_set")

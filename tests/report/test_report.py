@@ -189,6 +189,15 @@ def test_missing_artefacts_say_not_run_with_the_reason(tmp_path: Path):
     assert "<img" not in page
 
 
+def test_dag_without_its_check_is_drawn_with_the_declared_roles(results_dir: Path):
+    _drop(results_dir, "dag_check.json", "scan/scan.csv", "stability/stability.csv", "bayes/effects.csv",
+          "interventions/interventions.csv")
+    dag = _section(write_report(results_dir).read_text(), "dag")
+    assert "step 'dag' is recorded as done in run.json, but dag_check.json is missing" in _text(dag)
+    assert "(figures/dag.png)" in dag and "Verdicts" not in dag
+    assert sorted(p.name for p in (results_dir / "figures").glob("dag*")) == ["dag.png"]
+
+
 def test_out_and_title(results_dir: Path, tmp_path: Path):
     _drop(results_dir, "dag.dag", "dag_check.json", "stability/stability.csv", "bayes/effects.csv",
           "interventions/interventions.csv", "factors/variance_explained_intervals.csv", "factors/variance_explained.csv")
