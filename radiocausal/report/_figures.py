@@ -116,13 +116,21 @@ def dag_figure(dag: Any, adjustment_set: Iterable[str] | None, title: str | None
     ys = [y for _, y in pos.values()] or [0.0]
     span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
     # draw() pads the data range by 15 % + 0.5 unit on each side; ~2.9 in on the right hold the legend
-    width = _INCH_PER_UNIT * (1.3 * span_x + 1.0) + 2.9
+    width = _INCH_PER_UNIT * (1.3 * span_x + 1.0)
+    below = width > 9.0  # a wide graph keeps its width for the nodes: legend underneath, not beside
+    width += 0.4 if below else 2.9
     shrink = min(1.0, _MAX_DAG_WIDTH / width)
-    height = min(1.2 + 1.25 * (1.24 * span_y + 0.8), 12.0)
+    height = min(1.2 + 1.25 * (1.24 * span_y + 0.8), 12.0) + (0.6 if below else 0.0)
     fig = _new_figure(width * shrink, max(height * shrink, 2.5))
     ax = fig.subplots()
+    font = max(_DAG_FONT * shrink, 6.0)
     draw(dag, ax, adjustment_set=list(adjustment_set or []), title=mpl_text(title) if title else "", legend=True,
-         legend_loc="outside", font_size=max(_DAG_FONT * shrink, 6.0), layout=pos)
+         legend_loc="outside", font_size=font, layout=pos)
+    legend = ax.get_legend()
+    if below and legend is not None:
+        handles, labels = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
+        legend.remove()
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False, fontsize=font - 1)
     return fig
 
 
@@ -315,7 +323,7 @@ def _forest(fig: Figure, labels: list[str], rows: list[list[dict[str, Any]]], tr
         ax.grid(axis="x", alpha=0.25)
         if shared and i < n - 1:
             ax.tick_params(axis="x", length=0)
-    axes[-1].set_xlabel(xlabel if shared else f"{xlabel}; each row on its own scale")
+    axes[-1].set_xlabel(xlabel if shared else f"{xlabel}\n(each row on its own scale)")
     return list(axes)
 
 

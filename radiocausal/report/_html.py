@@ -55,8 +55,24 @@ def _finite(x: Any) -> bool:
     return x is not None and isinstance(x, (int, float, np.floating, np.integer)) and math.isfinite(float(x))
 
 
-def _num(x: Any, fmt: str = ".3f") -> str:
-    return format(float(x), fmt) if _finite(x) else "—"
+def _num(x: Any, fmt: str | None = None, *, sign: bool = False) -> str:
+    """``x`` with ``fmt``; by default 3 decimals, or 3 significant digits for small and large values.
+
+    >>> [_num(v) for v in (1.0, 0.0307456, -0.0000123, 193.84, 13797820.0, float("nan"))]
+    ['1.000', '0.0307', '-1.23e-05', '193.840', '1.38e+07', '—']
+    """
+    if not _finite(x):
+        return "—"
+    v = float(x)
+    if fmt is None:
+        a = abs(v)
+        if a == 0 or 0.1 <= a < 1e5:
+            fmt = ".3f"
+        elif a >= 1e-4:
+            fmt = ".3g"  # 0.0307, 1.38e+07
+        else:
+            fmt = ".2e"
+    return format(v, ("+" if sign else "") + fmt)
 
 
 def _pval(x: Any) -> str:
@@ -126,8 +142,10 @@ def _summary(res: Results) -> _Html:
         status = _tag("span", r["status"], f"status {r['status']}")
         if r.get("reused") is True:
             status = _join([status, " (reused)"])
-        notes = [_tag("li", w) for w in r["warnings"]]
-        why = _join([r.get("reason") or "", _Html(f"<ul class=\"notes\">{_join(notes)}</ul>") if notes else ""])
+        notes = _Html(f'<ul class="notes">{_join(_tag("li", w) for w in r["warnings"])}</ul>') if r["warnings"] else ""
+        if len(r["warnings"]) > 2:  # long lists folded
+            notes = _Html(f"<details><summary>{len(r['warnings'])} warnings</summary>{notes}</details>")
+        why = _join([r.get("reason") or "", notes])
         rows.append([s, status, _num(r["seconds"], ".1f"), why])
     not_recorded = [s for s in STEPS if s not in steps and s != "report"]  # the report is being written
     body = [_dl(facts), _tag("h3", "Steps"), _table(["step", "status", "seconds", "reason and warnings"], rows, "steps")]
@@ -454,14 +472,14 @@ def _truth_section(res: Results) -> _Html:
             if r is None:
                 row += ["not estimated", "—", "—"]
             else:
-                row += [_interval(r["mean"], r["hdi_3%"], r["hdi_97%"]), _num(r["mean"] - t, "+.3f"),
+                row += [_interval(r["mean"], r["hdi_3%"], r["hdi_97%"]), _num(r["mean"] - t, sign=True),
                         _covers(r["hdi_3%"], r["hdi_97%"], t)]
         rows.append(row)
     if res.interventions is not None:
         for _, r in res.interventions.iterrows():
             if _finite(r["truth"]):
                 rows.append([f"{r['target']}: {figs.contrast_label(r)}", _num(r["truth"]),
-                             _interval(r["mean"], r["hdi_3%"], r["hdi_97%"]), _num(r["mean"] - r["truth"], "+.3f"),
+                             _interval(r["mean"], r["hdi_3%"], r["hdi_97%"]), _num(r["mean"] - r["truth"], sign=True),
                              _covers(r["hdi_3%"], r["hdi_97%"], r["truth"]), "—", "—", "—"])
     body: list[object] = []
     labels = {"n": "simulated patients", "random_seed": "random seed", "contrast": "exposure contrast (from, to)"}
@@ -486,7 +504,7 @@ def _truth_section(res: Results) -> _Html:
 # ------------------------------------------------------------------------------------------ page
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#222;
- max-width:1100px;margin:0 auto;padding:1.5rem;line-height:1.45;background:#fff}
+ max-width:1200px;margin:0 auto;padding:1.5rem;line-height:1.45;background:#fff}
 h1{margin-bottom:.2rem}h2{border-bottom:2px solid #0072B2;padding-bottom:.2rem;margin-top:2.2rem}
 h3{margin-top:1.6rem}.meta,.note,.file{color:#555}.file{font-size:.85em}
 nav ol{columns:2;font-size:.95em}

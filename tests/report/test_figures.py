@@ -77,7 +77,7 @@ def test_forest_rows_truth_and_heatmap_cells(results_dir: Path, tmp_path: Path):
     mixed = res.effects.copy()
     mixed.loc[mixed["exposure"] == "grade", ["mean", "hdi_3%", "hdi_97%", "truth"]] *= 1000
     fig = figs.forest_figure(mixed)
-    assert fig.axes[-1].get_xlabel().endswith("each row on its own scale")
+    assert fig.axes[-1].get_xlabel().endswith("(each row on its own scale)")
     assert fig.axes[1].get_xlim()[0] > 100  # the scaled row is not squashed next to 0
 
     fig = figs.interventions_figure(res.interventions)
@@ -114,7 +114,7 @@ def test_huge_scans_draw_every_hit_and_a_fixed_subset_of_the_rest(results_dir: P
 
 def test_long_node_names_in_one_row_do_not_overlap():
     names = ["other_mutations_of_the_tumour", "other_copy_number_segments", "x", "expression_programme_A"]
-    dag = CausalDAG([(v, "outcome_phenotype") for v in names])
+    dag = CausalDAG([(v, "outcome_phenotype") for v in names], roles={"x": ("exposure",), "outcome_phenotype": ("outcome",)})
     fig = figs.dag_figure(dag, [], None)
     ax = fig.axes[0]
     r = _renderer(fig)
@@ -123,6 +123,10 @@ def test_long_node_names_in_one_row_do_not_overlap():
     assert len(boxes) == 4
     for left, right in zip(boxes, boxes[1:]):
         assert left.x1 < right.x0  # every label box clear of its neighbour
+    # a wide graph keeps the width for its nodes: the legend goes underneath, below every node
+    assert ax.get_legend() is None and len(fig.legends) == 1
+    legend = fig.legends[0].get_window_extent(r)
+    assert all(legend.y1 < t.get_bbox_patch().get_window_extent(r).y0 for t in ax.texts)
 
 
 def test_estimates_on_very_different_scales_get_a_symlog_axis(results_dir: Path):
