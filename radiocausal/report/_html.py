@@ -265,7 +265,7 @@ def _stability_section(res: Results) -> _Html:
     if finite.size < n:
         facts.append(("ICC not computable", f"{n - finite.size} feature(s) (e.g. constant)"))
     body = [_dl(facts)]
-    if n:
+    if finite.size:
         body.append(_figure(res, figs.stability_figure(st, threshold), "stability.png", "ICC distribution",
                             "Test-retest ICC of every feature: kept features in blue, dropped in vermillion"
                             + (" (features without a computable ICC are not drawn)." if finite.size < n else ".")))
@@ -301,6 +301,8 @@ def _scan_section(res: Results) -> _Html:
     if res.scan is None:
         return _not_run(res, "scan", "scan/scan.csv")
     scan = res.scan
+    if scan.empty:
+        return _tag("p", "scan/scan.csv lists no test.", "note")
     alpha = _fdr_alpha(res)
     method = res.setting("q_method", section="scan")
     method_text = _Q_METHODS.get(str(method).lower(), str(method)) if method is not None else "Benjamini-Hochberg FDR"
@@ -366,11 +368,14 @@ def _bayes_section(res: Results) -> _Html:
     if res.effects is None:
         return _not_run(res, "bayes", "bayes/effects.csv")
     eff = res.effects
-    body: list[object] = [
-        _figure(res, figs.forest_figure(eff), "forest.png", "forest plot of the Bayesian effects",
-                "Posterior effect of each exposure on its outcome: DAG-adjusted (blue squares) next to unadjusted "
-                "(orange circles), 94 % HDI; white diamonds: the simulated truth.")
-    ]
+    if eff.empty:
+        return _tag("p", "bayes/effects.csv lists no effect.", "note")
+    shown = {"adjusted": "DAG-adjusted (blue squares)", "unadjusted": "unadjusted (orange circles)"}
+    caption = ("Posterior effect of each exposure on its outcome, mean and 94 % HDI: "
+               + " next to ".join(v for k, v in shown.items() if (eff["model"] == k).any())
+               + ("; white diamonds: the simulated truth." if eff["truth"].notna().any() else "."))
+    body: list[object] = [_figure(res, figs.forest_figure(eff), "forest.png", "forest plot of the Bayesian effects",
+                                  caption)]
     rows = []
     for _, d in eff.iterrows():
         lo, hi = d["hdi_3%"], d["hdi_97%"]
@@ -402,11 +407,12 @@ def _interventions_section(res: Results) -> _Html:
     if res.interventions is None:
         return _not_run(res, "interventions", "interventions/interventions.csv")
     iv = res.interventions
-    body: list[object] = [
-        _figure(res, figs.interventions_figure(iv), "interventions.png", "do-intervention effects",
-                "Average causal effect of each intervention against its baseline (mean and 94 % HDI); white "
-                "diamonds: the simulated truth.")
-    ]
+    if iv.empty:
+        return _tag("p", "interventions/interventions.csv lists no intervention.", "note")
+    caption = ("Average causal effect of each intervention against its baseline (mean and 94 % HDI)"
+               + ("; white diamonds: the simulated truth." if iv["truth"].notna().any() else "."))
+    body: list[object] = [_figure(res, figs.interventions_figure(iv), "interventions.png", "do-intervention effects",
+                                  caption)]
     rows = [
         [r["target"], figs.contrast_label(r), _num(r["mean"]), _num(r["sd"]), f"[{_num(r['hdi_3%'])}, {_num(r['hdi_97%'])}]",
          _num(r["truth"]), _covers(r["hdi_3%"], r["hdi_97%"], r["truth"])]

@@ -418,6 +418,7 @@ def _read_interventions(root: Path) -> pd.DataFrame:
 def _read_variance(root: Path) -> pd.DataFrame:
     rel = "factors/variance_explained.csv"
     df = _read_numeric_table(root, rel)
+    _require(len(df) > 0, rel, "no factor rows (expected one row per factor, one column per view)")
     v = df.to_numpy(dtype=float)
     bad = ~np.isfinite(v) | (v < -1e-9) | (v > 1 + 1e-9)
     if bad.any():

@@ -189,6 +189,25 @@ def test_missing_artefacts_say_not_run_with_the_reason(tmp_path: Path):
     assert "<img" not in page
 
 
+def test_unidentifiable_pair_and_empty_tables(results_dir: Path):
+    check = json.loads((results_dir / "dag_check.json").read_text())
+    check["pairs"] = check["pairs"][:1]
+    check["pairs"][0].update(identifiable=False, adjustment_set=None, kind=None, minimal_sets=[])
+    (results_dir / "dag_check.json").write_text(json.dumps(check))
+    for rel in ("scan/scan.csv", "bayes/effects.csv", "interventions/interventions.csv"):
+        pd.read_csv(results_dir / rel).head(0).to_csv(results_dir / rel, index=False)
+    _drop(results_dir, "stability/stability.csv", "truth.json")
+    page = write_report(results_dir).read_text()
+    dag = _text(_section(page, "dag"))
+    assert "identifiable by adjustment no" in dag and "chosen adjustment set none (not identifiable" in dag
+    assert "no adjustment set identifies this effect" in dag
+    assert _text(_section(page, "scan")) == "scan/scan.csv lists no test."
+    assert _text(_section(page, "bayes")) == "bayes/effects.csv lists no effect."
+    assert _text(_section(page, "interventions")) == "interventions/interventions.csv lists no intervention."
+    assert sorted(p.name for p in (results_dir / "figures").iterdir()) == ["dag_01_EGFR__texture.png",
+                                                                          "variance_explained.png"]
+
+
 def test_dag_without_its_check_is_drawn_with_the_declared_roles(results_dir: Path):
     _drop(results_dir, "dag_check.json", "scan/scan.csv", "stability/stability.csv", "bayes/effects.csv",
           "interventions/interventions.csv")
