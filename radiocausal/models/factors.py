@@ -185,6 +185,7 @@ True
 from __future__ import annotations
 
 import copy
+import time
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -478,6 +479,27 @@ class LatentFactorModel:
     n_trials : mapping of str to int, optional
         Number of trials of each ``"binomial"`` view (e.g. ``4`` for copy-number levels 0..4);
         by default the largest observed value of the view.
+
+    Attributes
+    ----------
+    n_factors_ : int
+        Factors kept after pruning; named ``factor_names_`` (``"Factor1"``, ...).
+    patients_ : Index
+        Fitted patients (the union of the views' indices).
+    elbo_ : ndarray
+        ELBO after every sweep; ``NaN`` marks a pruning.
+    converged_ : bool
+        Whether the relative ELBO change fell below ``tol``.
+    score_sd_inflation_ : ndarray
+        Per factor, the bootstrap inflation applied by :meth:`factor_scores_sd` (ones without
+        bootstrap).
+    r2_bootstrap_errors_ : ndarray
+        Level-1 bootstrap errors of variance explained (replicates × factors × views).
+    r2_bootstrap_errors2_ : ndarray
+        Level-2 bootstrap errors (replicates × factors × views).
+    timings_ : dict
+        Seconds spent in the CAVI fit (``"cavi_s"``) and in the posterior summaries and bootstrap
+        (``"summaries_s"``).
 
     Examples
     --------
@@ -977,6 +999,7 @@ class LatentFactorModel:
         rng = np.random.default_rng(random_seed)
         k = min(int(self.n_factors), len(patients) - 1)
         best = None
+        t0 = time.perf_counter()
         with _blas_threads(self.n_threads):
             for _ in range(int(n_restarts)):
                 state, elbo, converged = self._run(data, x, k, rng)
@@ -1002,8 +1025,10 @@ class LatentFactorModel:
         self.n_iter_ = int(np.sum(np.isfinite(self.elbo_)))
         self._state = state
         self._canonicalise()
+        t1 = time.perf_counter()
         with _blas_threads(self.n_threads):
             self._draw_summaries(np.random.default_rng(rng.integers(2**32)))
+        self.timings_ = {"cavi_s": t1 - t0, "summaries_s": time.perf_counter() - t1}
         return self
 
     def _canonicalise(self) -> None:
