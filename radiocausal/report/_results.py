@@ -59,6 +59,8 @@ class Results:
         ``factors/variance_explained_intervals.csv``.
     truth : dict or None
         ``truth.json``.
+    figures_written : list of str
+        File names in ``figures/`` drawn by the rendering under way (filled by ``write_report``).
     """
 
     root: Path
