@@ -229,10 +229,7 @@ def _dag_section(res: Results) -> _Html:
 
 
 def _icc_threshold(res: Results) -> float | None:
-    value = res.setting("icc_threshold", "stability_threshold", "min_icc", section="stability")
-    stab = (res.run.get("settings") or {}).get("stability")
-    if value is None and isinstance(stab, dict):
-        value = stab.get("threshold")
+    value = res.setting("stability", ("threshold", "icc_threshold", "min_icc"), ("icc_threshold",))
     if value is None:
         return None
     if not _finite(value) or isinstance(value, bool):
@@ -279,7 +276,7 @@ def _stability_section(res: Results) -> _Html:
 
 
 def _fdr_alpha(res: Results) -> float:
-    value = res.setting("fdr", "fdr_alpha", "alpha", "q_threshold", section="scan")
+    value = res.setting("scan", ("fdr", "alpha", "q_threshold"), ("fdr",))
     if value is None:
         return 0.05
     if isinstance(value, bool) or not _finite(value) or not 0 < float(value) < 1:
@@ -304,7 +301,7 @@ def _scan_section(res: Results) -> _Html:
     if scan.empty:
         return _tag("p", "scan/scan.csv lists no test.", "note")
     alpha = _fdr_alpha(res)
-    method = res.setting("q_method", section="scan")
+    method = res.setting("scan", ("q_method",), ("q_method",))
     method_text = _Q_METHODS.get(str(method).lower(), str(method)) if method is not None else "Benjamini-Hochberg FDR"
     sig = scan["q_value"].to_numpy(dtype=float) <= alpha
     scan = scan.assign(_sig=sig, _tested=np.isfinite(scan["p_value"].to_numpy(dtype=float)))

@@ -94,14 +94,19 @@ class Results:
             return f"step '{step}' {status}: {rec.get('reason') or 'no reason recorded in run.json'}"
         return f"step '{step}' is recorded as {status} in run.json, but {artefact} is missing"
 
-    def setting(self, *names: str, section: str | None = None) -> Any:
-        """The first setting named one of ``names`` (searched in ``settings[section]`` first, then anywhere)."""
+    def setting(self, section: str, names: tuple[str, ...], anywhere: tuple[str, ...] = ()) -> Any:
+        """The run's setting: the first of ``names`` in ``settings[section]``, else the first of the
+        (unambiguous) ``anywhere`` names at any depth of ``settings``; ``None`` when absent.
+
+        >>> r = Results(root=Path("."), run={"settings": {"scan": {"fdr": 0.1}, "models": {"alpha": 2}}})
+        >>> r.setting("scan", ("fdr", "alpha")), r.setting("factors", ("alpha",)), r.setting("x", (), ("fdr",))
+        (0.1, None, 0.1)
+        """
         settings = self.run.get("settings") or {}
-        if section is not None and isinstance(settings.get(section), dict):
-            found = _find_key(settings[section], names)
-            if found is not None:
-                return found
-        return _find_key(settings, names)
+        found = None
+        if isinstance(settings.get(section), dict):
+            found = next((settings[section][n] for n in names if settings[section].get(n) is not None), None)
+        return found if found is not None else _find_key(settings, anywhere)
 
 
 def _find_key(obj: Any, names: tuple[str, ...]) -> Any:

@@ -217,6 +217,23 @@ def test_dag_without_its_check_is_drawn_with_the_declared_roles(results_dir: Pat
     assert sorted(p.name for p in (results_dir / "figures").glob("dag*")) == ["dag.png"]
 
 
+def test_settings_as_the_pipeline_writes_them(results_dir: Path):
+    _drop(results_dir, "dag.dag", "dag_check.json", "bayes/effects.csv", "interventions/interventions.csv",
+          "factors/variance_explained_intervals.csv", "factors/variance_explained.csv")
+    run = json.loads((results_dir / "run.json").read_text())
+    run["settings"] = {"stability": {"threshold": 0.75, "form": "ICC(3,1)"},
+                       "scan": {"fdr": 0.1, "q_method": "holm"}, "factors": {"alpha": 3.0}}
+    (results_dir / "run.json").write_text(json.dumps(run))
+    page = write_report(results_dir).read_text()
+    assert "ICC threshold 0.75" in _text(_section(page, "stability"))
+    scan = _text(_section(page, "scan"))
+    assert "Significance: Holm FWER: adjusted p (q) ≤ 0.1." in scan  # not the factor model's alpha
+    run["settings"]["scan"]["fdr"] = 5
+    (results_dir / "run.json").write_text(json.dumps(run))
+    with pytest.raises(DataError, match=r"run.json: the scan's FDR level .* got 5"):
+        write_report(results_dir)
+
+
 def test_out_and_title(results_dir: Path, tmp_path: Path):
     _drop(results_dir, "dag.dag", "dag_check.json", "stability/stability.csv", "bayes/effects.csv",
           "interventions/interventions.csv", "factors/variance_explained_intervals.csv", "factors/variance_explained.csv")
