@@ -361,6 +361,15 @@ def _scan_section(res: Results) -> _Html:
     return _join(body)
 
 
+_POSTERIOR_HEADER = ("mean", "sd", "94 % HDI", "truth", "HDI covers truth")
+
+
+def _posterior_cells(r: Any) -> list[object]:
+    """mean, sd, HDI, truth and whether the HDI covers it, for a row of effects.csv or interventions.csv."""
+    lo, hi = r["hdi_3%"], r["hdi_97%"]
+    return [_num(r["mean"]), _num(r["sd"]), f"[{_num(lo)}, {_num(hi)}]", _num(r["truth"]), _covers(lo, hi, r["truth"])]
+
+
 def _bayes_section(res: Results) -> _Html:
     if res.effects is None:
         return _not_run(res, "bayes", "bayes/effects.csv")
@@ -375,23 +384,18 @@ def _bayes_section(res: Results) -> _Html:
                                   caption)]
     rows = []
     for _, d in eff.iterrows():
-        lo, hi = d["hdi_3%"], d["hdi_97%"]
-        r_hat = d["r_hat"]
-        ess = d["ess_bulk"]
+        r_hat, ess = d["r_hat"], d["ess_bulk"]
         rows.append([
             f"{d['exposure']} → {d['outcome']}",
             d["model"],
             _set_text(d["adjustment_set"]),
-            _num(d["mean"]),
-            _num(d["sd"]),
-            f"[{_num(lo)}, {_num(hi)}]",
+            *_posterior_cells(d)[:3],
             _tag("span", _num(r_hat, ".3f"), "bad") if _finite(r_hat) and r_hat > 1.01 else _num(r_hat, ".3f"),
             _tag("span", _num(ess, ".0f"), "bad") if _finite(ess) and ess < 400 else _num(ess, ".0f"),
-            _num(d["truth"]),
-            _covers(lo, hi, d["truth"]),
+            *_posterior_cells(d)[3:],
         ])
-    body.append(_table(["effect", "model", "adjustment set", "mean", "sd", "94 % HDI", "R-hat", "ESS bulk", "truth",
-                        "HDI covers truth"], rows, "effects"))
+    body.append(_table(["effect", "model", "adjustment set", *_POSTERIOR_HEADER[:3], "R-hat", "ESS bulk",
+                        *_POSTERIOR_HEADER[3:]], rows, "effects"))
     body.append(_tag("p", "R-hat above 1.01 or a bulk ESS below 400 (marked) means the posterior summary is not "
                      "reliable.", "note"))
     if res.posteriors:
@@ -410,12 +414,8 @@ def _interventions_section(res: Results) -> _Html:
                + ("; white diamonds: the simulated truth." if iv["truth"].notna().any() else "."))
     body: list[object] = [_figure(res, figs.interventions_figure(iv), "interventions.png", "do-intervention effects",
                                   caption)]
-    rows = [
-        [r["target"], figs.contrast_label(r), _num(r["mean"]), _num(r["sd"]), f"[{_num(r['hdi_3%'])}, {_num(r['hdi_97%'])}]",
-         _num(r["truth"]), _covers(r["hdi_3%"], r["hdi_97%"], r["truth"])]
-        for _, r in iv.iterrows()
-    ]
-    body.append(_table(["target", "contrast", "mean", "sd", "94 % HDI", "truth", "HDI covers truth"], rows))
+    rows = [[r["target"], figs.contrast_label(r), *_posterior_cells(r)] for _, r in iv.iterrows()]
+    body.append(_table(["target", "contrast", *_POSTERIOR_HEADER], rows))
     return _join(body)
 
 
