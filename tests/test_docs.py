@@ -31,6 +31,11 @@ if importlib.util.find_spec("sphinx") is None or importlib.util.find_spec("myst_
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
+#: Pages the landing page's tables of contents must link (the user guide, the main job's and the
+#: subpackages' guides, the API reference).
+GUIDE_PAGES = ["installation", "quickstart", "concepts", "analyze", "report", "graph", "features", "stats", "factors",
+               "simulate", "api"]
+
 #: Subpackages whose page in the API reference lists every name of their ``__all__``.
 API_MODULES = [
     "radiocausal.graph",
@@ -93,7 +98,7 @@ def built_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_user_guide_pages_exist_and_are_linked(built_docs: Path) -> None:
     index = built_docs / "index.html"
     links = set(re.findall(r'href="([^"#]+\.html)', index.read_text(encoding="utf-8")))
-    for page in ["installation", "quickstart", "concepts", "report", "graph", "features", "stats", "simulate", "api"]:
+    for page in GUIDE_PAGES:
         assert (built_docs / f"{page}.html").is_file(), page
         assert f"{page}.html" in links, f"{page} is not in the landing page's table of contents"
     concepts = _text(built_docs / "concepts.html")
