@@ -321,9 +321,9 @@ def _scan_section(res: Results) -> _Html:
     ]
     if scan["_tested"].any():
         body.append(_figure(res, figs.volcano_figure(scan, alpha), "volcano.png", "volcano plot of the scan",
-                            "Volcano plot: each point is one feature × gene test; vermillion points pass the FDR "
-                            "level; the dashed line is the largest significant p."))
-    key = ["feature", "gene", "kind"]
+                            "Volcano plot: each point is one feature × gene test; vermillion points pass the "
+                            "significance level; the dashed line is the largest significant p."))
+    key = ["feature", "gene", "kind", "test"]
     models = [m for m in (False, True) if (scan["adjusted"] == m).any()]
     merged = None
     for m in models:
@@ -337,7 +337,7 @@ def _scan_section(res: Results) -> _Html:
     qcols = [c for c in merged.columns if c.startswith("q_")]
     merged["_best"] = merged[qcols].min(axis=1, skipna=True)
     top = merged.dropna(subset=["_best"]).sort_values("_best", kind="stable").head(20)
-    header: list[object] = ["feature", "gene", "kind"]
+    header: list[object] = ["feature", "gene", "kind", "test"]
     for m in models:
         name = "adjusted" if m else "unadjusted"
         header += [f"{name} estimate", f"{name} q"]
@@ -345,7 +345,7 @@ def _scan_section(res: Results) -> _Html:
         header.append("adjustment set")
     trows = []
     for _, r in top.iterrows():
-        row: list[object] = [r["feature"], r["gene"], r["kind"]]
+        row: list[object] = [r["feature"], r["gene"], r["kind"], r["test"]]
         for m in models:
             tag = "adj" if m else "unadj"
             q = r.get(f"q_{tag}")
@@ -355,7 +355,7 @@ def _scan_section(res: Results) -> _Html:
             row.append(_set_text(r.get("set_adj") if isinstance(r.get("set_adj"), str) else ""))
         trows.append(row)
     body.append(_tag("h3", "Top hits"))
-    body.append(_tag("p", "The 20 feature × gene pairs with the smallest q in either model (bold: q ≤ "
+    body.append(_tag("p", "The 20 feature × gene tests with the smallest q in either model (bold: q ≤ "
                      f"{alpha:g}).", "note"))
     body.append(_table(header, trows, "hits"))
     return _join(body)

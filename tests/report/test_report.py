@@ -79,7 +79,7 @@ def test_every_section_with_its_numbers(rendered: tuple[Path, str]):
     assert "unadjusted mutation linear 24 24 4" in scan  # 4 site-confounded hits
     assert "DAG-adjusted mutation linear 24 24 1" in scan  # only the real one survives
     assert "unadjusted expression spearman 12 11 0" in scan  # one untestable pair
-    assert "original_glcm_Contrast EGFR mutation 0.900" in scan
+    assert "original_glcm_Contrast EGFR mutation linear 0.900" in scan
     hits = _section(page, "scan").split("Top hits")[1]
     assert hits.count("<tr>") == 21  # header + 20 rows
 
