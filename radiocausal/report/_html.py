@@ -606,7 +606,10 @@ def write_report(results_dir: str | os.PathLike, *, out: str | os.PathLike | Non
     >>> page.name, "step &#x27;scan&#x27; skipped: no genomic tables" in page.read_text()
     ('report.html', True)
     """
+    from radiocausal import __version__
+
     res = load_results(results_dir)
+    _fdr_alpha(res), _icc_threshold(res)  # settings checked before any figure is written
     study = res.run["study"]
     page_title = title if title is not None else f"radiocausal report: {study}"
     sections: list[tuple[str, str, _Html]] = [
@@ -623,11 +626,9 @@ def write_report(results_dir: str | os.PathLike, *, out: str | os.PathLike | Non
     toc = "".join(f'<li><a href="#{sid}">{_e(name)}</a></li>' for sid, name, _ in sections)
     body = "\n".join(f'<section id="{sid}">\n<h2>{_e(name)}</h2>\n{content}\n</section>' for sid, name, content in sections)
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    version = res.run.get("radiocausal_version") or "unknown version"
-    meta = f"study {study} · radiocausal {version} · report written {now}"
-    text = _PAGE.substitute(
-        title=_e(page_title), css=_CSS, meta=_e(meta), toc=toc, sections=body, version=_e(version)
-    )
+    run_version = res.run.get("radiocausal_version") or "an unrecorded version"
+    meta = f"study {study} · analysed with radiocausal {run_version} · report written {now} by radiocausal {__version__}"
+    text = _PAGE.substitute(title=_e(page_title), css=_CSS, meta=_e(meta), toc=toc, sections=body, version=_e(__version__))
     _remove_stale_figures(res)
     target = Path(out) if out is not None else res.root / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)

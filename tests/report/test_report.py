@@ -7,6 +7,7 @@ import base64
 import html
 import json
 import re
+import shutil
 import struct
 from pathlib import Path
 
@@ -230,8 +231,10 @@ def test_settings_as_the_pipeline_writes_them(results_dir: Path):
     assert "Significance: Holm FWER: adjusted p (q) ≤ 0.1." in scan  # not the factor model's alpha
     run["settings"]["scan"]["fdr"] = 5
     (results_dir / "run.json").write_text(json.dumps(run))
+    shutil.rmtree(results_dir / "figures")
     with pytest.raises(DataError, match=r"run.json: the scan's FDR level .* got 5"):
         write_report(results_dir)
+    assert not (results_dir / "figures").exists()  # refused before drawing anything
 
 
 def test_out_and_title(results_dir: Path, tmp_path: Path):
