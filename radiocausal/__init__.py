@@ -28,6 +28,8 @@ _LAZY = {
     "predict": ("radiocausal.predict", None),
     "harmonize": ("radiocausal.harmonize", None),
     "simulate": ("radiocausal.simulate", None),
+    "pipeline": ("radiocausal.pipeline", None),
+    "report": ("radiocausal.report", None),
     "simulate_tables": ("radiocausal.simulate", "simulate_tables"),
     "extract": ("radiocausal.features", "extract"),
     "extract_batch": ("radiocausal.features", "extract_batch"),
@@ -41,6 +43,9 @@ _LAZY = {
     "cross_validate": ("radiocausal.predict", "cross_validate"),
     "cross_decompose": ("radiocausal.predict", "cross_decompose"),
     "ComBat": ("radiocausal.harmonize", "ComBat"),
+    "Study": ("radiocausal.pipeline", "Study"),
+    "analyze": ("radiocausal.pipeline", "analyze"),
+    "write_report": ("radiocausal.report", "write_report"),
 }
 
 
