@@ -319,18 +319,29 @@ class _View:
     trials: np.ndarray | None = None  # D: trials (bernoulli/binomial) or dispersion r (negbinomial)
 
     def __post_init__(self) -> None:
-        self.my = self.mask * self.y  # N × D, masked data
-        if self.likelihood != "gaussian":
-            self.tt = _lik.totals(self.likelihood, self.y, self.mask, self.trials)  # N × D totals T
-            self.log_c = _lik.log_normaliser(self.likelihood, self.y, self.mask, self.trials)
-            self.r2_mask = self.mask * _lik.r2_feature_weights(self.likelihood, self.y, self.mask)[None, :]
-        self.sum_my2 = np.sum(self.my * self.y, axis=0)  # D
+        self._set_data()
         self.n_obs = self.mask.sum(axis=0)  # D
         # with few missing entries, products with the mask go through the sparse complement
         self._miss = None
         if self.mask.size and 1.0 - self.mask.mean() < 0.25:
             self._miss = sparse.csr_matrix(1.0 - self.mask)
             self._miss_t = self._miss.T.tocsr()
+
+    def _set_data(self) -> None:
+        """Statistics that depend on the values (not only on the missingness pattern)."""
+        self.my = self.mask * self.y  # N × D, masked data
+        if self.likelihood != "gaussian":
+            self.tt = _lik.totals(self.likelihood, self.y, self.mask, self.trials)  # N × D totals T
+            self.log_c = _lik.log_normaliser(self.likelihood, self.y, self.mask, self.trials)
+            self.r2_mask = self.mask * _lik.r2_feature_weights(self.likelihood, self.y, self.mask)[None, :]
+        self.sum_my2 = np.sum(self.my * self.y, axis=0)  # D
+
+    def with_values(self, y: np.ndarray) -> _View:
+        """The same view (features, missingness) with other values (zeros where missing)."""
+        new = copy.copy(self)
+        new.y = y * self.mask
+        new._set_data()
+        return new
 
     def mask_t_dot(self, m: np.ndarray) -> np.ndarray:
         """``mask.T @ m`` (features × columns of ``m``)."""
@@ -736,8 +747,13 @@ class LatentFactorModel:
             return t, t * v.y
         return 2.0 * v.tt * jj_lambda(vs.xi), v.my - 0.5 * v.tt
 
-    def _update_view(self, v: _View, vs: _ViewState, state: _FitState, x: np.ndarray, xx: np.ndarray, ezz: np.ndarray) -> float:
+    def _update_view(
+        self, v: _View, vs: _ViewState, state: _FitState, x: np.ndarray, xx: np.ndarray, ezz: np.ndarray, *, elbo: bool = True
+    ) -> float:
         """One sweep of the view's updates; returns the view's ELBO contribution (likelihood + KLs).
+
+        With ``elbo=False`` (bootstrap refits) the same updates are made and 0 is returned without
+        evaluating the ELBO terms.
 
         Every sum over patients is a matrix product of the (weighted) mask with small per-patient
         moment matrices, so no patients × features temporaries are formed for Gaussian views.
@@ -806,13 +822,13 @@ class LatentFactorModel:
             if self.noise == "feature":
                 vs.a_tau = _A0 + 0.5 * n_obs
                 vs.b_tau = _B0 + 0.5 * sq
-                kl_tau = _gamma_kl(vs.a_tau, vs.b_tau, _A0, _B0)
             else:
-                a = _A0 + 0.5 * n_obs.sum()
-                b = _B0 + 0.5 * sq.sum()
-                vs.a_tau = np.full(d, a)
-                vs.b_tau = np.full(d, b)
-                kl_tau = _gamma_kl(a, b, _A0, _B0)
+                vs.a_tau = np.full(d, _A0 + 0.5 * n_obs.sum())
+                vs.b_tau = np.full(d, _B0 + 0.5 * sq.sum())
+            if not elbo:
+                return 0.0
+            one = slice(None) if self.noise == "feature" else slice(0, 1)
+            kl_tau = _gamma_kl(vs.a_tau[one], vs.b_tau[one], _A0, _B0)
             e_log_tau = digamma(vs.a_tau) - np.log(vs.b_tau)
             loglik = float(np.sum(0.5 * n_obs * (e_log_tau - np.log(2 * np.pi)) - 0.5 * vs.e_tau * sq))
         else:
@@ -821,6 +837,8 @@ class LatentFactorModel:
             e_psi = off + zw
             e_psi2 = off**2 + xx @ vs.sb.reshape(d, p * p).T + 2 * off * zw + ezz @ eww.T
             vs.xi = np.sqrt(np.maximum(e_psi2, 1e-12))
+            if not elbo:
+                return 0.0
             loglik = float(np.sum(v.tt * (log_expit(vs.xi) - vs.xi / 2) + (v.my - 0.5 * v.tt) * e_psi)) + v.log_c
             kl_tau = 0.0
         # KL terms of the view's parameters (switched-off cells are point masses at 0, no KL)
@@ -1130,13 +1148,13 @@ class LatentFactorModel:
             vs = st.views[v.name]
             lin = x @ vs.eb.T + z_true @ vs.ew.T
             y = _simulate_view(v, vs, lin, rng)
-            sim.append(_View(v.name, v.likelihood, v.features, y * v.mask, v.mask, v.center, v.scale, v.trials))
+            sim.append(v.with_values(y))
         s = copy.deepcopy(st)
         for _ in range(int(self.bootstrap_sweeps)):
             self._update_z(sim, s, x)
             ezz = s.ezz()
             for v in sim:
-                self._update_view(v, s.views[v.name], s, x, xx, ezz)
+                self._update_view(v, s.views[v.name], s, x, xx, ezz, elbo=False)
         r_star = self._r2_point(sim, s, x)
         delta = np.zeros_like(r_star)
         for j, v in enumerate(sim):
