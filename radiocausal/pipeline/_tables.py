@@ -56,14 +56,51 @@ def read_truth(path: Path | None) -> dict:
         raise DataError(f"data.truth file '{path}' is not valid JSON: {exc}") from None
 
 
-def truth_effects(truth: dict) -> dict[tuple[str, str], float]:
-    """(exposure, outcome or feature) -> true effect, from ``ace`` and ``feature_effects``."""
-    out: dict[tuple[str, str], float] = {}
-    for row in truth.get("ace", []) or []:
-        out[(str(row["exposure"]), str(row["outcome"]))] = float(row["effect"])
-    for row in truth.get("feature_effects", []) or []:
-        out[(str(row["exposure"]), str(row["feature"]))] = float(row["effect"])
-    return out
+class TruthEffects(dict):
+    """(exposure, outcome or feature) -> true effect, from a simulator's ``truth.json``.
+
+    Effects recorded in ``ace`` and ``feature_effects``; and, for an exposure that has no directed
+    path to the feature node in the generating DAG, exactly 0 on every feature (nothing it could
+    change reaches the image).
+
+    Examples
+    --------
+    >>> t = TruthEffects({"dag": "dag { EGFR -> phenotype ; site -> KRAS ; site -> phenotype }",
+    ...                   "feature_node": "phenotype", "gene_nodes": {"KRAS": "KRAS", "EGFR": "EGFR"},
+    ...                   "feature_effects": [{"exposure": "EGFR", "feature": "stat_var", "effect": 160.0}]})
+    >>> t.get(("EGFR", "stat_var")), t.get(("KRAS", "stat_mean")), t.get(("EGFR", "stat_mean"))
+    (160.0, 0.0, None)
+    """
+
+    def __init__(self, truth: dict):
+        super().__init__()
+        for row in truth.get("ace", []) or []:
+            self[(str(row["exposure"]), str(row["outcome"]))] = float(row["effect"])
+        for row in truth.get("feature_effects", []) or []:
+            self[(str(row["exposure"]), str(row["feature"]))] = float(row["effect"])
+        self.null_exposures: set[str] = set()
+        fnode = truth.get("feature_node")
+        if fnode and truth.get("dag"):
+            from radiocausal.graph import CausalDAG
+
+            dag = CausalDAG.from_dagitty(truth["dag"])
+            if fnode in dag:
+                causes = dag.ancestors(fnode)
+                nodes = dict(truth.get("gene_nodes", {}))
+                self.null_exposures = {c for c, nd in nodes.items() if nd in dag and nd not in causes}
+                self.null_exposures |= {v for v in dag.nodes if v not in causes and v != fnode}
+
+    def get(self, key, default=None):
+        if key in self:
+            return self[key]
+        if key[0] in self.null_exposures:
+            return 0.0
+        return default
+
+
+def truth_effects(truth: dict) -> TruthEffects:
+    """The true effects recorded in (or implied by) a ``truth.json`` record (see :class:`TruthEffects`)."""
+    return TruthEffects(truth)
 
 
 def node_of(study: Study, column: str, kind: str, dag=None) -> str:

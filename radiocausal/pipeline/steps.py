@@ -76,7 +76,7 @@ class Context:
     def genomics(self) -> dict[str, pd.DataFrame]:
         return load_genomics(self.out)
 
-    def truth(self) -> dict[tuple[str, str], float]:
+    def truth(self):
         return truth_effects(read_truth(self.study.data.truth))
 
     def analysed_patients(self) -> list[str]:
