@@ -235,7 +235,50 @@ def _skip_foreign(app, what, name, obj, skip, options):
     return None
 
 
+# -- the command line's reference, from its argparse parser -------------------------------------
+from docutils import nodes  # noqa: E402
+from sphinx.util.docutils import SphinxDirective  # noqa: E402
+
+
+class CommandLineHelp(SphinxDirective):
+    """``command-line-help``: ``radiocausal --help`` and the help of every sub-command, as printed.
+
+    Rendered from :func:`radiocausal.cli.build_parser`, so the reference cannot drift from the
+    command line.
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        import argparse
+        import os
+
+        from radiocausal.cli import build_parser
+
+        columns = os.environ.get("COLUMNS")
+        os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal's width; fix it
+        try:
+            parser = build_parser()
+            parsers = [parser] + [
+                sub
+                for action in parser._actions
+                if isinstance(action, argparse._SubParsersAction)
+                for sub in dict.fromkeys(action.choices.values())  # aliases share a parser
+            ]
+            out: list[nodes.Node] = []
+            for sub in parsers:
+                text = sub.format_help().rstrip()
+                out += [nodes.rubric(text=sub.prog), nodes.literal_block(text, text, language="text")]
+        finally:
+            if columns is None:
+                os.environ.pop("COLUMNS", None)
+            else:
+                os.environ["COLUMNS"] = columns
+        return out
+
+
 def setup(app):
+    app.add_directive("command-line-help", CommandLineHelp)
     app.connect("autodoc-process-docstring", _constant_docstring, priority=100)  # before napoleon
     app.connect("autodoc-process-docstring", _split_attribute_entries, priority=100)
     app.connect("autodoc-skip-member", _skip_foreign)

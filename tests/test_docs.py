@@ -137,6 +137,10 @@ def test_api_reference_documents_every_public_name(built_docs: Path) -> None:
             target = f"{modname}.{name}"
             own_page = built_docs / "_autosummary" / f"{target}.html"
             assert own_page.is_file() or target in anchors, f"{target} is not documented"
+    # the command line's reference is rendered from its parser: every sub-command is there
+    api_text = _text(api)
+    for command in ["check", "models", "draw", "extract", "analyze", "demo"]:
+        assert f"usage: radiocausal {command}" in api_text, command
     dag_page = built_docs / "_autosummary" / "radiocausal.graph.CausalDAG.html"
     assert "radiocausal.graph.CausalDAG.adjustment_sets" in _anchors(dag_page)
     assert "adjustment_sets" in _text(dag_page)
