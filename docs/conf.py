@@ -148,22 +148,27 @@ def _split_attribute_entries(app, what, name, obj, options, lines):
 
 
 def _lookup(path: str):
-    """The object at a dotted path (module, then attributes), or None."""
+    """The object at a dotted path, or None.
+
+    Attributes first, submodules when there is no such attribute: ``radiocausal.pipeline.analyze``
+    is the function the package exports, not the submodule of the same name.
+    """
     import importlib
 
     parts = path.split(".")
-    for i in range(len(parts), 0, -1):
+    try:
+        obj = importlib.import_module(parts[0])
+    except ImportError:
+        return None
+    for i, attr in enumerate(parts[1:], start=2):
         try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        try:
-            for attr in parts[i:]:
-                obj = getattr(obj, attr)
+            obj = getattr(obj, attr)
         except AttributeError:
-            return None
-        return obj
-    return None
+            try:
+                obj = importlib.import_module(".".join(parts[:i]))
+            except ImportError:
+                return None
+    return obj
 
 
 def _identifiable(obj: object) -> bool:
@@ -277,8 +282,35 @@ class CommandLineHelp(SphinxDirective):
         return out
 
 
+class PublicNamespace(SphinxDirective):
+    """``public-namespace``: every name ``import radiocausal as rc`` offers, linked to its page.
+
+    The names come from ``radiocausal.__all__``; each link resolves (by identity, see
+    :func:`_resolve_by_identity`) to the subpackage page that documents the object.
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from sphinx import addnodes
+
+        names = [n for n in radiocausal.__all__ if not n.startswith("_") and n != "errors"]
+        para = nodes.paragraph()
+        para += nodes.literal("import radiocausal as rc", "import radiocausal as rc")
+        para += nodes.Text(" gives ")
+        for i, name in enumerate(names):
+            ref = addnodes.pending_xref(
+                "", refdomain="py", reftype="obj", reftarget=f"radiocausal.{name}", refexplicit=True,
+                refdoc=self.env.docname,
+            )
+            ref += nodes.literal(f"rc.{name}", f"rc.{name}", classes=["xref", "py", "py-obj"])
+            para += [ref, nodes.Text(", " if i < len(names) - 1 else ".")]
+        return [para]
+
+
 def setup(app):
     app.add_directive("command-line-help", CommandLineHelp)
+    app.add_directive("public-namespace", PublicNamespace)
     app.connect("autodoc-process-docstring", _constant_docstring, priority=100)  # before napoleon
     app.connect("autodoc-process-docstring", _split_attribute_entries, priority=100)
     app.connect("autodoc-skip-member", _skip_foreign)

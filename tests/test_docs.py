@@ -71,6 +71,12 @@ def _text(path: Path) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
+def _unresolved(path: Path) -> list[str]:
+    """Text of the Python cross-references on a page that link nowhere (rendered as plain code)."""
+    page = path.read_text(encoding="utf-8")
+    return re.findall(r'<code class="xref py[^>]*><span class="pre">([^<]*)</span></code>(?!</a>)', page)
+
+
 def _anchors(path: Path) -> set[str]:
     return set(re.findall(r'\bid="([^"]+)"', path.read_text(encoding="utf-8")))
 
@@ -113,11 +119,10 @@ def test_user_guide_pages_exist_and_are_linked(built_docs: Path) -> None:
         "Heterogeneity",
     ]:
         assert topic in concepts, topic
-    # the guide's pointers to the API resolve (unresolved ones would render as plain code)
-    page = (built_docs / "concepts.html").read_text(encoding="utf-8")
-    xrefs = re.findall(r'<code class="xref py', page)
-    linked = re.findall(r'<a class="reference internal"[^>]*><code class="xref py', page)
-    assert len(xrefs) >= 20 and len(linked) == len(xrefs), "a cross-reference in concepts.md does not resolve"
+    # the guides' pointers to the API resolve (unresolved ones would render as plain code)
+    for page in ["index", "concepts"]:
+        assert _unresolved(built_docs / f"{page}.html") == [], page
+    assert (built_docs / "concepts.html").read_text(encoding="utf-8").count('<code class="xref py') >= 20
     assert "radiocausal demo" in _text(built_docs / "quickstart.html")
     assert 'pip install -e ".[dev]"' in _text(built_docs / "installation.html")
 
@@ -137,6 +142,9 @@ def test_api_reference_documents_every_public_name(built_docs: Path) -> None:
             target = f"{modname}.{name}"
             own_page = built_docs / "_autosummary" / f"{target}.html"
             assert own_page.is_file() or target in anchors, f"{target} is not documented"
+    # every name of `import radiocausal as rc` links to the page documenting it
+    assert "rc.CausalDAG" in _text(api) and "rc.association_scan" in _text(api)
+    assert [name for name in _unresolved(api) if name.startswith(("rc.", "radiocausal"))] == []
     # the command line's reference is rendered from its parser: every sub-command is there
     api_text = _text(api)
     for command in ["check", "models", "draw", "extract", "analyze", "demo"]:
