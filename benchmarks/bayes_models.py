@@ -9,10 +9,12 @@ Scenario (a) of issue 5: a binary outcome, a binary exposure confounded by 3 cov
 site (4 sites).  Three fits of the same posterior:
 
 * ``radiocausal``: ``AssociationModel`` (standardised predictors, non-centred zero-sum site
-  intercepts, nutpie when installed), end to end: build + compile + sample + log-likelihood and
-  posterior predictive groups;
-* ``radiocausal refit``: the same model object refitted on a bootstrap resample (the compiled
-  sampler is reused; the issue's target is under 3 s);
+  intercepts, ``nuts_sampler="auto"``: PyMC's NUTS on its C backend for a structure's first fit),
+  end to end: build + compile + sample + log-likelihood and posterior predictive groups;
+* ``radiocausal 2nd fit``: the same model object refitted on a bootstrap resample; "auto" compiles
+  nutpie here (10-60 s of numba compilation on this machine, paid once per structure and process);
+* ``radiocausal refit``: a third fit on another resample, reusing the compiled nutpie sampler (the
+  issue's target is under 3 s);
 * ``naive``: the same likelihood and equivalent priors written plainly in PyMC (raw predictors,
   centred Normal site intercepts around a common mean, ``pm.sample`` defaults);
 * ``bambi`` (only when installed): ``y ~ EGFR + c1 + c2 + c3 + (1|site)``.
@@ -20,6 +22,8 @@ site (4 sites).  Three fits of the same posterior:
 Reported per fit: wall time, bulk ESS of the exposure coefficient, ESS per second end to end,
 divergences, and the posterior mean/sd of the exposure coefficient (they must agree: same
 posterior).  Targets: radiocausal's ESS/s at least 3x the naive model's, refit under 3 s.
+PyMC is imported before any timing (every fit needs it).  Timings on a shared 2-core machine
+vary with its load: compare rows of one run, not runs.
 
 Scenario (b): screening 200 radiomic features x 1 gene.  Each feature is regressed on the gene and
 3 covariates by least squares (the association scan's per-pair estimate and standard error), then
@@ -34,6 +38,7 @@ Exit status 0 when the targets are met.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import warnings
@@ -75,24 +80,29 @@ def run_radiocausal(df, draws, tune, chains, seed):
     from radiocausal.models import AssociationModel
 
     model = AssociationModel(CausalDAG.from_dagitty(DAG))
-    # end to end = build + compile + fit; the first two are timed separately only to report where
-    # the time goes (fit() would do both itself and reuses what they produced)
+    # end to end = build + compile + fit; the build is timed separately only to report where the
+    # time goes (fit() would build itself and reuses what build() produced)
     t0 = time.perf_counter()
     model.build(df)
     t_build = time.perf_counter()
-    if model.nuts_sampler == "nutpie":
-        model._cache.get(model.model_)
-    t_compile = time.perf_counter()
     idata = model.fit(df, draws=draws, tune=tune, chains=chains, random_seed=seed)
     t_fit = time.perf_counter()
     first = _row("radiocausal", t_fit - t0, idata.posterior["b_exposure"], idata)
-    first["breakdown"] = (f"build {t_build - t0:.2f} s, compile {t_compile - t_build:.2f} s, "
-                          f"sample + log-likelihood + predictive + diagnostics {t_fit - t_compile:.2f} s")
-    boot = df.sample(frac=1.0, replace=True, random_state=seed).reset_index(drop=True)
-    t0 = time.perf_counter()
-    idata2 = model.fit(boot, draws=draws, tune=tune, chains=chains, random_seed=seed + 1)
-    refit = _row("radiocausal refit", time.perf_counter() - t0, idata2.posterior["b_exposure"], idata2)
-    return first, refit, model.nuts_sampler
+    sampler = json.loads(idata.attrs["settings"])["sampler"]
+    first["breakdown"] = (f"build {t_build - t0:.2f} s, {sampler} compile + sample + log-likelihood + predictive + "
+                          f"diagnostics {t_fit - t_build:.2f} s")
+    rows = [first]
+    # refits on bootstrap resamples: with nuts_sampler="auto" the second fit of a structure compiles
+    # nutpie, later fits reuse the compiled sampler (the issue's "refit")
+    for k, name in enumerate(["radiocausal 2nd fit", "radiocausal refit"], start=1):
+        boot = df.sample(frac=1.0, replace=True, random_state=seed + k).reset_index(drop=True)
+        t0 = time.perf_counter()
+        idata_k = model.fit(boot, draws=draws, tune=tune, chains=chains, random_seed=seed + k)
+        row = _row(name, time.perf_counter() - t0, idata_k.posterior["b_exposure"], idata_k)
+        row["fit"] += f" ({json.loads(idata_k.attrs['settings'])['sampler']})"
+        rows.append(row)
+    first["fit"] += f" ({sampler})"
+    return rows
 
 
 def run_naive(df, draws, tune, chains, seed):
@@ -119,8 +129,9 @@ def run_naive(df, draws, tune, chains, seed):
 def run_bambi(df, draws, tune, chains, seed):
     try:
         import bambi as bmb
-    except ImportError:
-        return None
+    except Exception as err:  # not installed, or installed but not importable with these versions
+        return f"bambi not installed ({type(err).__name__}: {err})" if not isinstance(err, ImportError) \
+            else "bambi not installed"
     t0 = time.perf_counter()
     m = bmb.Model("response ~ EGFR + c1 + c2 + c3 + (1|site)", df, family="bernoulli")
     idata = m.fit(draws=draws, tune=tune, chains=chains, random_seed=seed, progressbar=False)
@@ -200,26 +211,31 @@ def main(argv=None) -> int:
 
 
 def run_models(args) -> dict[str, bool]:
+    import pymc  # noqa: F401  - imported once before any timing: both fits need it, neither should pay it
+
     df = simulate(args.patients, args.seed)
-    first, refit, sampler = run_radiocausal(df, args.draws, args.tune, args.chains, args.seed)
-    rows = [first, refit, run_naive(df, args.draws, args.tune, args.chains, args.seed)]
+    first, second, refit = run_radiocausal(df, args.draws, args.tune, args.chains, args.seed)
+    rows = [first, second, refit, run_naive(df, args.draws, args.tune, args.chains, args.seed)]
     bambi = run_bambi(df, args.draws, args.tune, args.chains, args.seed)
-    if bambi is not None:
+    if isinstance(bambi, dict):
         rows.append(bambi)
     breakdown = first.pop("breakdown")
     table = pd.DataFrame(rows).set_index("fit")
-    print(f"(a) logistic, n={args.patients}, 4 sites, 3 covariates; {args.chains} chains x {args.draws} draws; "
-          f"radiocausal sampler: {sampler}" + ("" if bambi is not None else "; bambi not installed"))
-    with pd.option_context("display.width", 120, "display.float_format", "{:.3f}".format):
+    print(f"(a) logistic, n={args.patients}, 4 sites, 3 covariates; {args.chains} chains x {args.draws} draws"
+          + ("" if isinstance(bambi, dict) else f"; {bambi}"))
+    with pd.option_context("display.width", 140, "display.float_format", "{:.3f}".format):
         print(table)
     print(f"    radiocausal first fit: {breakdown}")
     naive = table.loc["naive PyMC"]
     ratio = first["ess_per_s"] / naive["ess_per_s"]
     same = abs(first["mean"] - naive["mean"]) < 0.25 * naive["sd"] and abs(first["sd"] / naive["sd"] - 1) < 0.15
+    same_refit = abs(second["sd"] / naive["sd"] - 1) < 0.25  # a bootstrap resample: a similar width
     return {
         f"end-to-end ESS/s vs naive >= 3x (got {ratio:.1f}x)": ratio >= 3,
-        f"refit under 3 s (got {refit['seconds']:.2f} s)": refit["seconds"] < 3,
+        f"refit with the compiled sampler under 3 s (got {refit['seconds']:.2f} s; the 2nd fit, which compiles "
+        f"nutpie, took {second['seconds']:.1f} s)": refit["seconds"] < 3,
         "same posterior for the exposure (mean within 0.25 sd, sd within 15%)": bool(same),
+        "nutpie refits give a posterior as wide as the naive fit's (sd within 25%)": bool(same_refit),
     }
 
 

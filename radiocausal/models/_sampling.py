@@ -13,22 +13,51 @@ import numpy as np
 
 from radiocausal.errors import ConvergenceWarning, ModelError
 
-__all__ = ["Diagnostics", "resolve_sampler", "run_nuts", "check_convergence"]
+__all__ = ["Diagnostics", "resolve_sampler", "choose_sampler", "run_nuts", "check_convergence"]
 
 _SAMPLERS = ("auto", "pymc", "nutpie")
 
 
 def resolve_sampler(nuts_sampler: str | None) -> str:
-    """``"nutpie"`` when asked for or (``"auto"``/None) when installed, else ``"pymc"``."""
+    """The sampler policy: ``"nutpie"``, ``"pymc"``, or ``"auto"`` (None) when nutpie is installed.
+
+    ``"auto"`` without nutpie is ``"pymc"``.  What ``"auto"`` runs is decided per fit by
+    :func:`choose_sampler`.
+    """
     choice = "auto" if nuts_sampler is None else nuts_sampler
     if choice not in _SAMPLERS:
         raise ModelError(f"nuts_sampler must be one of {_SAMPLERS}, got {nuts_sampler!r}")
     have_nutpie = importlib.util.find_spec("nutpie") is not None
     if choice == "nutpie" and not have_nutpie:
         raise ModelError("nuts_sampler='nutpie' but nutpie is not installed; pip install nutpie or use 'pymc'")
-    if choice == "auto":
-        return "nutpie" if have_nutpie else "pymc"
+    if choice == "auto" and not have_nutpie:
+        return "pymc"
     return choice
+
+
+def choose_sampler(policy: str, cache: CompiledCache) -> str:
+    """The sampler one fit runs under ``policy`` (see :func:`resolve_sampler`).
+
+    ``"auto"`` runs PyMC's NUTS on its C backend for the first fit of a model structure and
+    nutpie from the second on.  Compiling nutpie's numba sampler takes 10-60 s here (most of a
+    one-off fit), but a compiled model then refits in about a second; PyMC's C backend compiles in
+    a few seconds (its modules are cached on disk) and samples more slowly.  A structure fitted
+    once is likely to be refitted (bootstrap, the next gene or site), so the second fit pays
+    nutpie's compilation once and later fits reuse it.  The posterior is the same either way (both
+    are NUTS with a tuned diagonal mass matrix).
+
+    Examples
+    --------
+    >>> cache = CompiledCache()
+    >>> choose_sampler("auto", cache), choose_sampler("pymc", cache)
+    ('pymc', 'pymc')
+    >>> cache.fits = 1
+    >>> choose_sampler("auto", cache)
+    'nutpie'
+    """
+    if policy != "auto":
+        return policy
+    return "nutpie" if cache.compiled is not None or cache.fits >= 1 else "pymc"
 
 
 def _seed(random_seed: int | None) -> int:
@@ -60,6 +89,8 @@ class CompiledCache:
     def __init__(self, var_names: Sequence[str] | None = None) -> None:
         self.compiled: Any = None
         self.var_names = None if var_names is None else list(var_names)
+        #: fits run on this model structure so far (by any sampler); see :func:`choose_sampler`
+        self.fits = 0
 
     def get(self, model) -> Any:
         if self.compiled is None:
@@ -84,12 +115,24 @@ def run_nuts(
     cores: int | None = None,
     progressbar: bool = False,
 ) -> az.InferenceData:
-    """Sample the posterior of ``model`` with its data containers set to ``data``."""
+    """Sample the posterior of ``model`` with its data containers set to ``data``.
+
+    ``sampler`` is a policy (see :func:`choose_sampler`); ``idata.attrs["sampler"]`` records the
+    sampler that ran.
+    """
     _check_counts(draws, tune, chains)
     if not (0 < target_accept < 1):
         raise ModelError(f"target_accept must be in (0, 1), got {target_accept!r}")
     seed = _seed(random_seed)
     cores = min(chains, 2) if cores is None else cores
+    used = choose_sampler(sampler, cache)
+    cache.fits += 1
+    idata = _sample(model, data, used, cache, draws, tune, chains, seed, target_accept, cores, progressbar)
+    idata.attrs["sampler"] = used
+    return idata
+
+
+def _sample(model, data, sampler, cache, draws, tune, chains, seed, target_accept, cores, progressbar):
     if sampler == "nutpie":
         import nutpie
 

@@ -226,7 +226,12 @@ class AssociationModel:
         ``"auto"`` takes the horseshoe when covariate terms are many relative to patients (at least
         ``HORSESHOE_MIN_TERMS`` = 8 and one per 10 patients).  The exposure is never shrunk.
     nuts_sampler : {"auto", "pymc", "nutpie"}
-        ``"auto"`` uses nutpie when installed (compiled once, refits reuse it), else PyMC's NUTS.
+        ``"auto"`` (with nutpie installed): PyMC's NUTS on its C backend for the first fit of a model
+        structure (it compiles in seconds), nutpie from the second fit on (compiled once, shared by
+        every model object of the same structure in the process; refits then take about a second);
+        see :func:`radiocausal.models._sampling.choose_sampler`.  ``"nutpie"`` compiles nutpie at the
+        first fit; ``"pymc"`` always uses PyMC.  ``settings`` in the result's ``attrs`` records the
+        sampler that ran.
     diagnostics : Diagnostics, optional
         Thresholds of the convergence gate.
     direction : {"causal", "predictive"}
@@ -416,7 +421,8 @@ class AssociationModel:
             progressbar=progressbar,
         )
         idata = self._finish(idata, design, data, random_seed, dict(draws=draws, tune=tune, chains=chains,
-                                                                    target_accept=target_accept))
+                                                                    target_accept=target_accept,
+                                                                    sampler=idata.attrs["sampler"]))
         check_convergence(idata, [self._posterior_name(v) for v in _glm.free_parameter_names(st)], self.diagnostics,
                           divergence_advice=self._divergence_advice(target_accept))
         self.idata_ = idata

@@ -90,6 +90,8 @@ class StructuralModel:
         Family per node, overriding the inference from the data.
     priors : mapping of str to float, optional
     nuts_sampler : {"auto", "pymc", "nutpie"}
+        As for :class:`~radiocausal.models.AssociationModel`: ``"auto"`` fits first with PyMC's C
+        backend and compiles nutpie at the second fit, which later fits reuse.
     diagnostics : Diagnostics, optional
 
     Examples
@@ -329,7 +331,8 @@ class StructuralModel:
             cores=cores,
             progressbar=progressbar,
         )
-        return self._finish_fit(idata, data, dict(draws=draws, tune=tune, chains=chains, target_accept=target_accept))
+        return self._finish_fit(idata, data, dict(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
+                                                  sampler=idata.attrs["sampler"]))
 
     def _finish_fit(self, idata: az.InferenceData, data: pd.DataFrame, settings: dict) -> az.InferenceData:
         """Posterior (with ``<node>:b``), fitted data and attrs of a fit; runs the convergence gate."""

@@ -5,6 +5,7 @@ Each model structure compiles once (module-scoped fixtures); refits reuse the co
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 import warnings
@@ -30,7 +31,7 @@ def adjusted(batch_dag, cohort):
     model = AssociationModel(batch_dag)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        model.fit(cohort, random_seed=11, **SAMPLING)
+        model.fit(cohort, random_seed=12, **SAMPLING)
     return model
 
 
@@ -78,17 +79,27 @@ def test_idata_groups_dims_and_attrs(adjusted, cohort, batch_dag):
 
 
 def test_refit_reuses_the_compiled_model(adjusted, cohort):
+    # nuts_sampler="auto": PyMC's C backend for a structure's first fit, nutpie (compiled once) after
     model_before = adjusted.model_
-    compiled = adjusted._cache.compiled
     boot = cohort.sample(frac=1.0, replace=True, random_state=3).reset_index(drop=True)
+    adjusted.fit(boot, random_seed=13, **SAMPLING)
+    compiled = adjusted._cache.compiled
+    nutpie = importlib.util.find_spec("nutpie") is not None
+    assert json.loads(adjusted.idata_.attrs["settings"])["sampler"] == ("nutpie" if nutpie else "pymc")
+    assert (compiled is not None) == nutpie
+    boot = cohort.sample(frac=1.0, replace=True, random_state=4).reset_index(drop=True)
     t0 = time.perf_counter()
-    idata = adjusted.fit(boot, random_seed=13, **SAMPLING)
+    idata = adjusted.fit(boot, random_seed=14, **SAMPLING)
     elapsed = time.perf_counter() - t0
     assert adjusted.model_ is model_before
-    if compiled is not None:  # nutpie: the same compiled model, new data
-        assert adjusted._cache.compiled is compiled
+    assert adjusted._cache.compiled is compiled  # the same compiled model, new data
     assert idata.observed_data.sizes["patient"] == len(boot)
     assert elapsed < 20.0  # compiling from scratch takes longer than this on the CI machine
+    # another model object of the same structure shares the compiled sampler
+    other = AssociationModel(adjusted.dag)
+    other.fit(cohort, random_seed=15, **SAMPLING)
+    assert other._cache is adjusted._cache and json.loads(other.idata_.attrs["settings"])["sampler"] == (
+        "nutpie" if nutpie else "pymc")
 
 
 def test_netcdf_round_trip(adjusted, tmp_path):
