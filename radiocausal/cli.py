@@ -400,6 +400,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print("estimated effects of each gene on radiomic features next to the simulated truth")
     print("(scan: feature difference per mutation, q = FDR; Bayes: posterior mean; truth from paired do() cohorts):")
     _print_truth_table(truth_table(demo.analysis))
+    iv = demo.analysis.interventions
+    if iv is not None and len(iv):
+        print()
+        print("do-interventions (structural model, g-formula):")
+        for r in iv.to_dict("records"):
+            print(f"  {r['target']}: {r['intervention']} - {r['baseline']} = {_fmt(r['mean'])} "
+                  f"[{_fmt(r['hdi_3%'])}, {_fmt(r['hdi_97%'])}]   truth {_fmt(r['truth']) or 'unknown'}")
     return EXIT_INVALID if demo.analysis.failed else EXIT_OK
 
 

@@ -9,6 +9,7 @@ import traceback
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ _FATAL = ("inputs", "dag")
 
 @dataclass
 class AnalysisResult:
-    """The results folder of one :func:`analyze` run, with its tables loaded on demand.
+    """The results folder of one :func:`analyze` run, its tables read on first access and kept in memory.
 
     Attributes
     ----------
@@ -90,35 +91,35 @@ class AnalysisResult:
         """Every warning recorded by the steps, in order."""
         return [w for r in self.steps.values() for w in r.get("warnings", [])]
 
-    @property
+    @cached_property
     def dag_check(self) -> dict[str, Any] | None:
         p = self.folder / "dag_check.json"
         return json.loads(p.read_text()) if p.is_file() else None
 
-    @property
+    @cached_property
     def features(self) -> pd.DataFrame | None:
         """Extracted features (patients x features)."""
         return self._csv("features", "features.csv", index_col=0)
 
-    @property
+    @cached_property
     def stability(self) -> pd.DataFrame | None:
         return self._csv("stability", "stability.csv")
 
-    @property
+    @cached_property
     def scan(self) -> pd.DataFrame | None:
         """The frequentist scan, unadjusted and DAG-adjusted rows."""
         return self._csv("scan", "scan.csv")
 
-    @property
+    @cached_property
     def effects(self) -> pd.DataFrame | None:
         """Bayesian adjusted and unadjusted effects (with the truth when known)."""
         return self._csv("bayes", "effects.csv")
 
-    @property
+    @cached_property
     def interventions(self) -> pd.DataFrame | None:
         return self._csv("interventions", "interventions.csv")
 
-    @property
+    @cached_property
     def variance_explained(self) -> pd.DataFrame | None:
         return self._csv("factors", "variance_explained.csv", index_col=0)
 
@@ -225,7 +226,7 @@ def analyze(
                 warnings.simplefilter("always")
                 try:
                     k_settings, k_files, k_stamps = step.key(ctx)
-                    key = step_key(k_settings, k_files, k_stamps)
+                    key = step_key({"version": __version__, "settings": k_settings}, k_files, k_stamps)
                     prev = None if name in forced else record.reusable(name, key, step.outputs(ctx))
                     if prev is not None:
                         entry = {**prev, "reused": True}

@@ -699,7 +699,12 @@ class BayesStep:
             x, node, col = job["exposure"], job["node"], job["column"]
             try:
                 if which == "adjusted":
-                    model = AssociationModel(hypothesis_dag(dag, x, node), x, node, adjustment=job["set"],
+                    hdag = hypothesis_dag(dag, x, node)
+                    # batch nodes: those the set needs, and those that shift the outcome (precision);
+                    # a batch node that cannot reach the outcome only adds a weakly identified intercept
+                    batch = [v for v in hdag.batch_nodes if v not in hdag.latent_nodes
+                             and (v in job["set"] or v in hdag.ancestors(node))]
+                    model = AssociationModel(hdag, x, node, adjustment=job["set"], batch=batch,
                                              nuts_sampler=b.sampler)
                     needed = [x, node, *model.adjustment_set_, *model.batch_]
                 else:

@@ -282,7 +282,7 @@ class FactorSpec:
     enabled: bool = True
     n_factors: int = 5
     seed: int = 0
-    max_iter: int = 500
+    max_iter: int = 1000
     n_bootstrap: int = 10
     views: tuple[str, ...] = ("radiomics", "expression", "mutations", "copy_number")
 
@@ -504,7 +504,7 @@ class Study:
             raise _fail("factors.views", views, f"a list of some of {list(_FACTOR_VIEWS)}")
         factors = FactorSpec(
             enabled=_bool(f, "factors", "enabled", True), n_factors=_int(f, "factors", "n_factors", 5),
-            seed=_int(f, "factors", "seed", 0, minimum=0), max_iter=_int(f, "factors", "max_iter", 500),
+            seed=_int(f, "factors", "seed", 0, minimum=0), max_iter=_int(f, "factors", "max_iter", 1000),
             n_bootstrap=_int(f, "factors", "n_bootstrap", 10, minimum=0), views=tuple(views),
         )
         return cls(name=name, dag=dag, output=output, data=data, nodes=nodes, pairs=tuple(pairs),
