@@ -16,7 +16,20 @@ Examples
 
 from radiocausal.pipeline._record import STEPS
 from radiocausal.pipeline.analyze import DEPENDS, AnalysisResult, analyze
+from radiocausal.pipeline.demo import DemoResult, run_demo, truth_table, write_study_file
 from radiocausal.pipeline.steps import check_pairs
 from radiocausal.pipeline.study import Study, StudyError
 
-__all__ = ["Study", "StudyError", "analyze", "AnalysisResult", "STEPS", "DEPENDS", "check_pairs"]
+__all__ = [
+    "Study",
+    "StudyError",
+    "analyze",
+    "AnalysisResult",
+    "STEPS",
+    "DEPENDS",
+    "check_pairs",
+    "run_demo",
+    "DemoResult",
+    "truth_table",
+    "write_study_file",
+]

@@ -340,6 +340,22 @@ def _feature_table(res, manifest_cols: Iterable[str]) -> pd.DataFrame:
     return df.set_index(df["patient_id"].astype(str))[cols].rename_axis("patient_id")
 
 
+def _extract(ctx: Context, manifest: Path, folder: Path, patients: Iterable[str], what: str) -> pd.DataFrame:
+    """Extract the manifest's cases of ``patients`` (resumably) and return their feature table."""
+    from radiocausal.features import extract_batch, read_manifest
+
+    s = ctx.study
+    man = read_manifest(manifest)
+    man = man[man["patient_id"].isin(set(patients))]
+    res = extract_batch(man, s.extraction.resolve(), folder, names=s.extraction.names, n_jobs=s.extraction.n_jobs,
+                        progress=ctx.progress)
+    if len(res.failures):
+        f = res.failures
+        ctx.note(f"{what}: extraction failed for {len(f)} case(s), left out: "
+                 + "; ".join(f"{p}: {t}" for p, t in zip(f["patient_id"][:5], f["error_type"][:5])))
+    return _feature_table(res, man.columns)
+
+
 def _manifest_stamps(path: Path) -> list[Path]:
     from radiocausal.features import read_manifest
 
@@ -361,20 +377,10 @@ class FeaturesStep:
         return [ctx.path("features", "features.csv")]
 
     def run(self, ctx: Context):
-        from radiocausal.features import extract_batch, read_manifest
-
         s = ctx.study
         if s.data.manifest is None:
             return "no images: data.manifest is not given"
-        man = read_manifest(s.data.manifest)
-        man = man[man["patient_id"].isin(set(ctx.inputs()["patients"]))]
-        res = extract_batch(man, s.extraction.resolve(), ctx.path("features"), names=s.extraction.names,
-                            n_jobs=s.extraction.n_jobs, progress=ctx.progress)
-        if len(res.failures):
-            f = res.failures
-            ctx.note(f"feature extraction failed for {len(f)} case(s), left out: "
-                     + "; ".join(f"{p}: {t}" for p, t in zip(f["patient_id"][:5], f["error_type"][:5])))
-        feats = _feature_table(res, man.columns)
+        feats = _extract(ctx, s.data.manifest, ctx.path("features"), ctx.inputs()["patients"], "data.manifest")
         bad = feats.columns[feats.isna().any() | (feats.nunique() <= 1)].tolist()
         if bad:
             ctx.note(f"{len(bad)} feature(s) with missing or constant values are left out "
@@ -403,7 +409,7 @@ class StabilityStep:
         return [ctx.path("stability", "stability.csv")]
 
     def run(self, ctx: Context):
-        from radiocausal.features import extract_batch, feature_icc, read_manifest
+        from radiocausal.features import feature_icc
 
         s = ctx.study
         if s.data.retest_manifest is None:
@@ -411,11 +417,8 @@ class StabilityStep:
         if not ctx.path("features", "features.csv").is_file():
             return "no features were extracted"
         test = load_features(ctx.out, stable_only=False)
-        man = read_manifest(s.data.retest_manifest)
-        man = man[man["patient_id"].isin(set(test.index))]
-        res = extract_batch(man, s.extraction.resolve(), ctx.path("stability", "extraction"),
-                            names=s.extraction.names, n_jobs=s.extraction.n_jobs, progress=ctx.progress)
-        retest = _feature_table(res, man.columns)
+        retest = _extract(ctx, s.data.retest_manifest, ctx.path("stability", "extraction"), test.index,
+                          "data.retest_manifest")
         both = [i for i in retest.index if i in test.index]
         if len(both) < 3:
             raise DataError(f"only {len(both)} patient(s) have a usable repeat scan: expected at least 3 for the ICC")
