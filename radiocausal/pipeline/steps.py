@@ -100,7 +100,7 @@ class InputsStep:
     def key(self, ctx: Context):
         d = ctx.study.data
         files = [p for p in (d.patients, d.manifest, d.retest_manifest, d.mutations, d.copy_number, d.expression,
-                             d.gene_lengths) if p is not None]
+                             d.gene_lengths, d.truth) if p is not None]
         return {"data": ctx.study.to_dict()["data"]}, files, []
 
     def outputs(self, ctx: Context):
@@ -260,8 +260,9 @@ class DagStep:
     def key(self, ctx: Context):
         s = ctx.study
         files = [Path(s.dag)] if Path(s.dag).is_file() else []
-        return ({"dag": s.dag, "nodes": s.to_dict()["nodes"], "pairs": s.to_dict()["pairs"]},
-                [*files, ctx.path("inputs", "inputs.json")], [])
+        files += [p for p in (s.data.patients, s.data.mutations, s.data.copy_number, s.data.expression) if p]
+        return ({"dag": s.dag, "nodes": s.to_dict()["nodes"], "pairs": s.to_dict()["pairs"],
+                 "categorical": list(s.data.categorical)}, [*files, ctx.path("inputs", "inputs.json")], [])
 
     def outputs(self, ctx: Context):
         return [ctx.path("dag.dag"), ctx.path("dag_check.json")]
@@ -317,8 +318,11 @@ class DagStep:
             ctx.note(m)
         # the written DAG carries the pairs' roles so the report can draw them
         for x, y in pairs:
-            dag.add_role(x, "exposure")
-            dag.add_role(y, "outcome")
+            try:
+                dag.add_role(x, "exposure")
+                dag.add_role(y, "outcome")
+            except RadiocausalError:  # a node that is the exposure of one pair and the outcome of another
+                pass
         ctx.path("dag.dag").write_text(dag.to_dagitty())
         ctx.path("dag_check.json").write_text(json.dumps({"pairs": rows, "warnings": list(dict.fromkeys(msgs))},
                                                          indent=2))
