@@ -5,7 +5,8 @@ Usage::
     python examples/bayes_batch_grade.py [--png forest.png] [--patients 300] [--seed 0]
 
 Steps: declare the DAG (the scanning site and the tumour grade both shift EGFR status and the
-radiomic texture feature), simulate a cohort with known effects, check the planned adjustment set
+radiomic texture feature), simulate a cohort with known effects from the DAG's structural model
+(``StructuralModel.simulate`` with fixed parameters), check the planned adjustment set
 and let the DAG choose one, fit the hierarchical association model, fit the structural model and
 ask it ``do(EGFR=1)`` versus ``do(EGFR=0)``, fit the predictive direction P(EGFR | texture, ...)
 as an adjusted association (which refuses ``do()``), and save ArviZ's forest plot of the adjusted and the
@@ -40,19 +41,24 @@ DAG = """dag {
   grade -> texture
   EGFR -> necrosis -> texture
 }"""
-TRUE_DIRECT, TRUE_VIA_NECROSIS = 0.5, 0.6 * 0.5  # EGFR -> texture, EGFR -> necrosis -> texture
+TRUE_DIRECT = 0.5  # EGFR -> texture
+
+SHIFT = dict(zip([f"site{k}" for k in range(4)], [-0.8, -0.2, 0.3, 0.9]))  # site effects
+#: the cohort's mechanisms, in the units of StructuralModel.simulate (original scales)
+TRUTH = {
+    "grade": {"intercept": 0.0, "sigma": 1.0},
+    "EGFR": {"intercept": 0.0, "b": {"grade": 1.2}, "u": {"site": {k: 1.5 * v for k, v in SHIFT.items()}}},
+    "necrosis": {"intercept": 0.0, "b": {"EGFR": 0.6}, "sigma": 0.8},
+    "texture": {"intercept": 0.0, "b": {"EGFR": TRUE_DIRECT, "necrosis": 0.5, "grade": 0.7},
+                "u": {"site": dict(SHIFT)}, "sigma": 1.0},
+}
+TRUE_VIA_NECROSIS = TRUTH["necrosis"]["b"]["EGFR"] * TRUTH["texture"]["b"]["necrosis"]  # EGFR -> necrosis -> texture
 
 
-def simulate(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    site = rng.integers(0, 4, n)
-    shift = np.array([-0.8, -0.2, 0.3, 0.9])[site]
-    grade = rng.normal(size=n)
-    egfr = (rng.random(n) < 1 / (1 + np.exp(-(1.2 * grade + 1.5 * shift)))).astype(int)
-    necrosis = 0.6 * egfr + 0.4 * grade + rng.normal(0, 0.8, n)
-    texture = TRUE_DIRECT * egfr + 0.5 * necrosis + 0.7 * grade + 1.0 * shift + rng.normal(0, 1.0, n)
-    return pd.DataFrame({"site": [f"site{k}" for k in site], "grade": grade, "EGFR": egfr,
-                         "necrosis": necrosis, "texture": texture})
+def simulate(dag: CausalDAG, n: int, seed: int) -> pd.DataFrame:
+    """The cohort drawn from the DAG's own structural model with the parameters fixed at TRUTH."""
+    site = np.random.default_rng(seed).choice(list(SHIFT), n)
+    return StructuralModel(dag).simulate(TRUTH, exogenous={"site": site}, random_seed=seed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning)
 
     dag = CausalDAG.from_dagitty(DAG)
-    df = simulate(args.patients, args.seed)
+    df = simulate(dag, args.patients, args.seed)
     truth = TRUE_DIRECT + TRUE_VIA_NECROSIS
 
     print("1. Is the planned set {grade, necrosis} valid?")
