@@ -60,6 +60,11 @@ evidence lower bound (ELBO), so the recorded ``elbo_`` never decreases between p
 total weight (plus a small seed-dependent perturbation); several restarts keep the fit with the
 best ELBO.
 
+For small problems, ``fit(..., method="nuts")`` samples the same model written in PyMC
+(:mod:`radiocausal.models._factors_pymc`, weakly informative hyper-priors instead of the vague
+conjugate ones) with NUTS, aligns the chains' factor labels and signs, and summarises the posterior
+draws directly (no pruning, no bootstrap).
+
 ARD alone switches a factor off only slowly (its precision grows by about one data precision per
 sweep), which leaves spurious, tiny loadings.  Once the ELBO has nearly settled, a (factor, view)
 cell whose variance explained is below ``prune_threshold`` and not growing is therefore switched
@@ -509,8 +514,16 @@ class LatentFactorModel:
     r2_bootstrap_errors2_ : ndarray
         Level-2 bootstrap errors (replicates × factors × views).
     timings_ : dict
-        Seconds spent in the CAVI fit (``"cavi_s"``) and in the posterior summaries and bootstrap
-        (``"summaries_s"``).
+        Seconds spent in the CAVI fit (``"cavi_s"``, or ``"nuts_s"``) and in the posterior
+        summaries and bootstrap (``"summaries_s"``).
+    method_ : str
+        ``"cavi"`` or ``"nuts"``.
+    idata_ : InferenceData
+        After ``method="nuts"``: the sampler's output (chains not aligned).
+    nuts_rhat_, nuts_chain_agreement_ : ndarray
+        After ``method="nuts"``: per factor, the largest r_hat of the aligned scores and the
+        smallest matched |r| between a chain's scores and chain 0's; ``converged_`` requires at
+        most 1.1 and at least 0.9 for the factors in use (otherwise a ConvergenceWarning).
 
     Examples
     --------
@@ -980,8 +993,18 @@ class LatentFactorModel:
         return state, elbo, converged
 
     # ------------------------------------------------------------------ public API
-    def fit(self, views: Mapping[str, pd.DataFrame], random_seed: int | None = None, *, n_restarts: int = 1) -> LatentFactorModel:
-        """Fit the model by coordinate-ascent variational inference.
+    def fit(
+        self,
+        views: Mapping[str, pd.DataFrame],
+        random_seed: int | None = None,
+        *,
+        n_restarts: int = 1,
+        method: str = "cavi",
+        draws: int = 500,
+        tune: int = 500,
+        chains: int = 4,
+    ) -> LatentFactorModel:
+        """Fit the model by coordinate-ascent variational inference (or NUTS for small problems).
 
         Parameters
         ----------
@@ -991,7 +1014,16 @@ class LatentFactorModel:
         random_seed : int, optional
             Seed of the initialisation perturbation and of the posterior draws.
         n_restarts : int
-            Number of initialisations; the fit with the highest ELBO is kept.
+            Number of initialisations; the fit with the highest ELBO is kept (CAVI).
+        method : {"cavi", "nuts"}
+            ``"cavi"``: closed-form variational updates with bootstrap-calibrated summaries (the
+            default, seconds).  ``"nuts"``: the PyMC version of the model
+            (:mod:`radiocausal.models._factors_pymc`) sampled by NUTS, with the chains' factor
+            labels and signs aligned before summarising; for small problems (minutes).  Summaries
+            then come from the posterior draws (no pruning: all ``n_factors`` are kept, and
+            :meth:`active_probability` tells which are used; no bootstrap).
+        draws, tune, chains : int
+            NUTS settings (``method="nuts"`` only).
 
         Returns
         -------
@@ -1016,6 +1048,11 @@ class LatentFactorModel:
         x = self._covariate_matrix(patients, self.covariates, fitting=True)
         rng = np.random.default_rng(random_seed)
         k = min(int(self.n_factors), len(patients) - 1)
+        if method not in ("cavi", "nuts"):
+            raise ModelError(f"method must be 'cavi' or 'nuts', got {method!r}")
+        self.method_ = method
+        if method == "nuts":
+            return self._fit_nuts(patients, data, x, k, liks, rng, int(draws), int(tune), int(chains))
         best = None
         t0 = time.perf_counter()
         with _blas_threads(self.n_threads):
@@ -1032,12 +1069,7 @@ class LatentFactorModel:
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        self.patients_ = patients
-        self._data = data
-        self._x = x
-        self.view_names_ = [v.name for v in data]
-        self.likelihoods_ = liks
-        self.features_ = {v.name: v.features for v in data}
+        self._set_fitted_data(patients, data, x, liks)
         self.elbo_ = np.asarray(elbo)
         self.converged_ = converged
         self.n_iter_ = int(np.sum(np.isfinite(self.elbo_)))
@@ -1049,7 +1081,103 @@ class LatentFactorModel:
         self.timings_ = {"cavi_s": t1 - t0, "summaries_s": time.perf_counter() - t1}
         return self
 
-    def _canonicalise(self) -> None:
+    def _set_fitted_data(self, patients: pd.Index, data: list[_View], x: np.ndarray, liks: dict[str, str]) -> None:
+        self.patients_ = patients
+        self._data = data
+        self._x = x
+        self.view_names_ = [v.name for v in data]
+        self.likelihoods_ = liks
+        self.features_ = {v.name: v.features for v in data}
+
+    def _fit_nuts(self, patients, data, x, k, liks, rng, draws, tune, chains) -> LatentFactorModel:
+        """NUTS on the PyMC version of the model; summaries from the aligned posterior draws."""
+        import arviz as az
+        import pymc as pm
+
+        from radiocausal.models._factors_pymc import align_chains, build_pymc_model
+
+        if draws < 10 or tune < 0 or chains < 1:
+            raise ModelError(f"NUTS needs draws >= 10, tune >= 0 and chains >= 1; got {draws}, {tune}, {chains}")
+        t0 = time.perf_counter()
+        model = build_pymc_model(data, x, k, loading_df=self.loading_df, noise=self.noise)
+        with model:
+            idata = pm.sample(
+                draws=draws, tune=tune, chains=chains, cores=1, random_seed=int(rng.integers(2**31)),
+                progressbar=False, target_accept=0.9, compute_convergence_checks=False,
+            )
+        post = idata.posterior
+        z, ws, corr = align_chains(post["Z"].to_numpy(), {v.name: post[f"W_{v.name}"].to_numpy() for v in data})
+        rhat = az.rhat(az.convert_to_dataset({"Z": z}))["Z"].to_numpy()  # patients × factors
+        flat = lambda a: a.reshape(-1, *a.shape[2:])  # noqa: E731 - chains × draws → draws
+        zf = flat(z)
+        draws_w = {v.name: flat(ws[v.name]) for v in data}
+        draws_b = {v.name: flat(post[f"beta_{v.name}"].to_numpy()) for v in data}
+
+        def moments(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            mean = a.mean(axis=0)
+            c = a - mean
+            return mean, np.einsum("s...i,s...j->...ij", c, c) / max(len(a) - 1, 1)
+
+        def gamma_from(prec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            m, v = prec.mean(axis=0), np.maximum(prec.var(axis=0), 1e-12)
+            return m**2 / v, m / v
+
+        ez, sz = moments(zf)
+        state = _FitState(ez=ez, sz=sz + 1e-12 * np.eye(k), logdet_sz=np.zeros(len(ez)), views={})
+        for v in data:
+            ew, sw = moments(draws_w[v.name])
+            eb, sb = moments(draws_b[v.name])
+            d = ew.shape[0]
+            a_alpha, b_alpha = gamma_from(1.0 / post[f"ard_{v.name}"].to_numpy().reshape(-1, k) ** 2)
+            if v.likelihood == "gaussian":
+                sig = post[f"sigma_{v.name}"].to_numpy()
+                a_tau, b_tau = gamma_from(1.0 / sig.reshape(-1, sig.shape[-1]) ** 2)
+                a_tau, b_tau = np.broadcast_to(a_tau, d).copy(), np.broadcast_to(b_tau, d).copy()
+            else:
+                a_tau, b_tau = np.ones(d), np.ones(d)
+            state.views[v.name] = _ViewState(
+                ew=ew, sw=sw + 1e-12 * np.eye(k), eb=eb, sb=sb, a_alpha=a_alpha, b_alpha=b_alpha, a_lam=1.0,
+                b_lam=np.ones((d, k)), a_tau=a_tau, b_tau=b_tau,
+                xi=np.zeros(v.y.shape) if v.likelihood != "gaussian" else None, on=np.ones(k, dtype=bool),
+            )
+        self._set_fitted_data(patients, data, x, liks)
+        self.elbo_ = np.zeros(0)
+        self.n_iter_ = draws
+        self.idata_ = idata
+        self._state = state
+        order, signs, scale = self._canonicalise()
+        zf = zf[..., order] * (signs * scale)
+        draws_w = {name: w[..., order] * (signs / scale) for name, w in draws_w.items()}
+        self._nuts_draws = (zf, draws_w)
+        t1 = time.perf_counter()
+        # variance explained from (evenly thinned) posterior draws: no bootstrap needed
+        keep = np.linspace(0, len(zf) - 1, min(len(zf), int(self.n_draws))).astype(int)
+        r2 = np.zeros((len(keep), self.n_factors_, len(data)))
+        for j, v in enumerate(data):
+            off = x @ state.views[v.name].eb.T
+            r2[:, :, j] = _r2_draws(v, off, zf[keep], draws_w[v.name][keep])
+        self._r2_draws_meanfield = self._r2_draws = r2
+        self._r2_mean = r2.mean(axis=0)
+        self.score_sd_inflation_ = np.ones(self.n_factors_)
+        self.timings_ = {"nuts_s": t1 - t0, "summaries_s": time.perf_counter() - t1}
+        # convergence of the factors in use (an unused factor is prior noise, differently in each chain)
+        used = (self._r2_mean > self.activity_threshold).any(axis=1)
+        self.nuts_rhat_ = np.nanmax(rhat[:, order], axis=0)
+        self.nuts_chain_agreement_ = corr[:, order].min(axis=0)
+        bad_rhat = float(np.max(self.nuts_rhat_[used], initial=1.0))
+        bad_corr = float(np.min(self.nuts_chain_agreement_[used], initial=1.0))
+        self.converged_ = bad_rhat <= 1.1 and bad_corr >= 0.9
+        if not self.converged_:
+            warnings.warn(
+                f"NUTS chains disagree after aligning factor labels and signs (for the factors in use: max "
+                f"r_hat of the scores {bad_rhat:.3f}, smallest matched |r| between a chain and chain 0 "
+                f"{bad_corr:.3f}); sample longer, or use fewer factors",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _canonicalise(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Order factors by decreasing mean variance explained, sign them so loadings have positive
         skew and scale them to unit mean second moment (loadings scaled inversely)."""
         st = self._state
@@ -1076,6 +1204,7 @@ class LatentFactorModel:
             vs.on = vs.on[order]
         self.n_factors_ = st.ez.shape[1]
         self.factor_names_ = [f"Factor{i + 1}" for i in range(self.n_factors_)]
+        return order, signs, scale
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "_state"):
@@ -1395,7 +1524,9 @@ class LatentFactorModel:
         (``feature``, ``factor``; features of all views stacked, with coordinates ``feature_view``
         and ``feature_name`` and ``feature`` labels ``"view:name"``) and ``variance_explained``
         (``factor``, ``view``; plain mean-field draws, without the bootstrap calibration that
-        :meth:`variance_explained_summary` applies).
+        :meth:`variance_explained_summary` applies).  After ``fit(..., method="nuts")`` the draws
+        are the NUTS posterior draws (chains aligned and pooled; the raw sampler output is
+        ``idata_``).
 
         Examples
         --------
@@ -1412,10 +1543,15 @@ class LatentFactorModel:
         self._check_fitted()
         n_draws = int(self.n_draws if n_draws is None else n_draws)
         rng = np.random.default_rng(random_seed)
-        z = self._sample_z(rng, n_draws)
+        nuts = getattr(self, "method_", "cavi") == "nuts"
+        if nuts:  # the (aligned, canonicalised) posterior draws themselves
+            keep = rng.choice(len(self._nuts_draws[0]), size=n_draws, replace=n_draws > len(self._nuts_draws[0]))
+            z = self._nuts_draws[0][keep]
+        else:
+            z = self._sample_z(rng, n_draws)
         ws, labels, fview, fname = [], [], [], []
         for v in self._data:
-            ws.append(self._sample_w(self._state.views[v.name], rng, n_draws))
+            ws.append(self._nuts_draws[1][v.name][keep] if nuts else self._sample_w(self._state.views[v.name], rng, n_draws))
             labels += [f"{v.name}:{f}" for f in v.features]
             fview += [v.name] * len(v.features)
             fname += [str(f) for f in v.features]

@@ -118,3 +118,32 @@ def test_count_expression_and_copy_number_on_the_issue_simulation():
     # copy-number loadings of the first shared factor follow the truth (log-odds scale)
     est = model.loadings()["copy_number"].iloc[:, order[0]] * signs[0]
     assert np.corrcoef(est, sim.loadings["copy_number"].iloc[:, 0])[0, 1] > 0.9
+
+
+@pytest.mark.slow
+def test_nuts_fit_aligns_chains_and_recovers_the_factors():
+    rng = np.random.default_rng(0)
+    n = 40
+    z = rng.normal(size=(n, 2))
+    ids = [f"p{i}" for i in range(n)]
+    # factor 1 drives the Gaussian view, factor 2 the binary view: identified up to labels and signs
+    a = pd.DataFrame(z[:, :1] @ rng.normal(0, 1.5, (1, 6)) + 0.5 * rng.normal(size=(n, 6)), index=ids)
+    b = pd.DataFrame((rng.random((n, 6)) < 1 / (1 + np.exp(-3 * z[:, 1:]))).astype(float), index=ids)
+    a.iloc[:4] = np.nan  # 4 patients without view a
+    model = LatentFactorModel(2, {"a": "gaussian", "b": "bernoulli"}, n_draws=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # PyTensor's BLAS notice
+        model.fit({"a": a, "b": b}, random_seed=2, method="nuts", draws=200, tune=200, chains=2)
+    assert model.method_ == "nuts" and model.idata_.posterior.sizes["chain"] == 2
+    order, signs, r = align_factors(model.factor_scores(), z)
+    assert r.min() > 0.85, r
+    # chains agree after alignment (labels and signs), and the summaries come from the draws
+    assert (model.nuts_chain_agreement_ > 0.95).all(), model.nuts_chain_agreement_
+    assert (model.nuts_rhat_ < 1.2).all(), model.nuts_rhat_  # short chains: the gate itself is 1.1
+    p_active = model.active_probability()
+    assert p_active.loc[model.factor_names_[order[0]], "a"] > 0.9 and p_active.loc[model.factor_names_[order[1]], "b"] > 0.9
+    summary = model.variance_explained_summary()
+    assert (summary["lower"] <= summary["upper"]).all()
+    idata = model.to_inference_data(n_draws=20, random_seed=0)
+    assert idata.posterior["Z"].shape == (1, 20, n, 2)
+    assert model.transform({"a": a.iloc[4:8]}).shape == (4, 2)
