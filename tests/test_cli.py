@@ -312,3 +312,19 @@ def test_analyze_reports_mismatched_patient_ids(tmp_path, capsys):
 def test_demo_refuses_too_few_patients(capsys):
     assert main(["demo", "--n", "5", "--quiet"]) == 2
     assert "--n 5: expected at least 30 patients" in capsys.readouterr()[1]
+
+
+def test_analyze_records_a_failed_step_skips_what_needs_it_and_exits_1(tmp_path, capsys):
+    study = _tiny_study(tmp_path)
+    ids = [f"P{i:02d}" for i in range(20)]
+    (tmp_path / "counts.csv").write_text("patient_id,ESR1,ERBB2\n" + "".join(f"{p},{-i},5\n" for i, p in enumerate(ids)))
+    (tmp_path / "lengths.csv").write_text("gene,length\nESR1,1000\nERBB2,2000\n")
+    study.write_text(study.read_text().replace(
+        'mutations = "maf.csv"', 'mutations = "maf.csv"\nexpression = "counts.csv"\ngene_lengths = "lengths.csv"'))
+    assert main(["analyze", str(study), "--quiet"]) == 1
+    out, _ = capsys.readouterr()
+    assert re.search(r"genomics\s+failed\s+[\d.]+ s  DataError: ", out)
+    assert re.search(r"scan\s+skipped\s+[\d.]+ s  step 'genomics' failed", out)
+    assert re.search(r"dag\s+done", out) and re.search(r"report\s+(done|skipped|failed)", out)
+    run = json.loads((tmp_path / "results" / "run.json").read_text())
+    assert run["steps"]["genomics"]["status"] == "failed" and run["finished"]

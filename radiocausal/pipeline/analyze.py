@@ -221,6 +221,7 @@ def analyze(
                 blocked[name] = f"needs {missing[0]!r}"
                 continue
             ctx.messages = []
+            prev = None
             t0 = time.perf_counter()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -258,5 +259,5 @@ def analyze(
             record.set(name, entry)
     finally:
         bar.close()
-        record.finish()
+    record.finish()  # "finished" stays null in run.json when a fatal error stopped the run
     return AnalysisResult(out, study, record.data["steps"])
