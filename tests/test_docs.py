@@ -36,8 +36,8 @@ DOCS = ROOT / "docs"
 
 #: Pages the landing page's tables of contents must link (the user guide, the main job's and the
 #: subpackages' guides, the API reference).
-GUIDE_PAGES = ["installation", "quickstart", "concepts", "analyze", "report", "graph", "features", "stats", "factors",
-               "simulate", "api"]
+GUIDE_PAGES = ["installation", "quickstart", "concepts", "analyze", "report", "graph", "features", "stats", "models",
+               "factors", "simulate", "api"]
 
 #: Subpackages whose page in the API reference lists every name of their ``__all__``.
 API_MODULES = [
