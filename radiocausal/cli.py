@@ -412,7 +412,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", nargs="?", const="all", metavar="STEPS",
-                   help="recompute every step, or the named steps (comma-separated) and the steps that read them")
+                   help="recompute every step (--force or --force all), or the named steps (comma-separated) and the "
+                   "steps that read them; give it after STUDY.toml")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars and no warnings on stderr")
 
 
