@@ -10,7 +10,7 @@ Usage::
 
     python examples/analyze_study.py [--out DIR] [--n 100] [--seed 0]
 
-Takes about three minutes on two cores (most of it simulating the cohort's truth and compiling
+Took about 2 minutes on two shared cores (most of it simulating the cohort's truth and compiling
 the models once); a second run with the same ``--out`` reuses everything.
 """
 
