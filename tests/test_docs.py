@@ -207,7 +207,7 @@ def test_guide_code_runs_and_prints_what_the_guide_shows(page: str) -> None:
         lines = code.splitlines()
         tree = ast.parse(code)
         stdout = io.StringIO()
-        for k, node in enumerate(tree.body):
+        for node in tree.body:
             with contextlib.redirect_stdout(stdout):
                 if isinstance(node, ast.Expr):
                     value = eval(compile(ast.Expression(node.value), f"{page}.md", "eval"), namespace)
