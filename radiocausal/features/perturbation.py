@@ -39,6 +39,7 @@ from radiocausal.features.stability import feature_icc, stable_features
 
 __all__ = ["estimate_noise", "perturb", "perturbation_plan", "RobustnessResult", "robustness", "KINDS"]
 
+#: Perturbations :func:`perturbation_plan` can combine (Zwanenburg et al. 2019's image and ROI perturbations).
 KINDS = ("noise", "translation", "rotation", "volume", "contour")
 
 
