@@ -59,8 +59,12 @@ def _toml_value(value: Any) -> str:
 
 
 def study_text(truth: Mapping[str, Any], *, pairs: Mapping[str, Sequence[str]] | None = None, fast: bool = False,
-               seed: int = 0, files: Mapping[str, str] | None = None) -> str:
-    """The study file (TOML text) for a simulated cohort folder, from its ``truth.json`` record."""
+               seed: int = 0, files: Mapping[str, str] | None = None, categorical: Sequence[str] = ("site",)) -> str:
+    """The study file (TOML text) for a simulated cohort folder, from its ``truth.json`` record.
+
+    ``files`` maps ``data`` keys to paths (an empty string leaves the key out); ``categorical``
+    lists the patients table's columns of category codes.
+    """
     st = DEMO_SETTINGS[bool(fast)]
     if pairs is None:
         pairs = {x: fs[:1] for x, fs in DEMO_PAIRS.items()} if fast else DEMO_PAIRS
@@ -76,8 +80,7 @@ def study_text(truth: Mapping[str, Any], *, pairs: Mapping[str, Sequence[str]] |
         "",
         "[data]",
         'patients = "patients.csv"',
-        'categorical = ["site", "seq_batch"]' if "seq_batch" in files.get("patients_columns", "site,seq_batch")
-        else 'categorical = ["site"]',
+        f"categorical = {_toml_value(list(categorical))}   # integer codes that are categories",
     ]
     for key, default in (("manifest", "manifest.csv"), ("retest_manifest", "manifest_retest.csv"),
                          ("mutations", "genomics/mutations_maf.csv"), ("copy_number", "genomics/copy_number.csv"),
@@ -140,9 +143,10 @@ def write_study_file(cohort_dir: str | os.PathLike, *, pairs: Mapping[str, Seque
                      ("copy_number", "genomics/copy_number.csv"), ("expression", "genomics/expression_counts.csv"),
                      ("gene_lengths", "genomics/gene_lengths.csv")):
         files[key] = rel if (folder / rel).is_file() else ""
-    files["patients_columns"] = ",".join(pd.read_csv(folder / "patients.csv", nrows=0).columns)
+    columns = pd.read_csv(folder / "patients.csv", nrows=0).columns[1:]
+    categorical = [c for c in columns if truth.get("nodes", {}).get(c, {}).get("type") == "categorical"]
     path = folder / "study.toml"
-    path.write_text(study_text(truth, pairs=pairs, fast=fast, seed=seed, files=files))
+    path.write_text(study_text(truth, pairs=pairs, fast=fast, seed=seed, files=files, categorical=categorical))
     return path
 
 
