@@ -71,7 +71,11 @@ def _fail(key: str, value: Any, expected: str) -> StudyError:
 
 
 def _table(raw: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
-    value = raw.get(key, {})
+    return _checked(raw.get(key, {}), key, allowed)
+
+
+def _checked(value: Any, key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """``value`` as a table whose keys are among ``allowed`` (``key`` names it in errors)."""
     if not isinstance(value, Mapping):
         raise _fail(key, value, "a table")
     unknown = sorted(set(value) - set(allowed))
@@ -403,9 +407,7 @@ class Study:
             raise _fail("pairs", pairs_raw, "an array of tables ([[pairs]])")
         pairs = []
         for i, p in enumerate(pairs_raw):
-            pt = _table({"p": p}, "p", ("exposure", "outcome", "features")) if isinstance(p, Mapping) else None
-            if pt is None:
-                raise _fail(f"pairs[{i}]", p, "a table with exposure and outcome")
+            pt = _checked(p, f"pairs[{i}]", ("exposure", "outcome", "features"))
             outcome = _str(pt, f"pairs[{i}]", "outcome", nodes.features)
             if outcome is None:
                 raise StudyError(f"pairs[{i}].outcome is missing: expected a DAG node (or set nodes.features)")
@@ -421,9 +423,7 @@ class Study:
             interventions = []
             for i, iv in enumerate(iv_raw):
                 key = f"interventions[{i}]"
-                if not isinstance(iv, Mapping):
-                    raise _fail(key, iv, "a table with target, set and baseline")
-                it = _table({"x": iv}, "x", ("target", "set", "baseline"))
+                it = _checked(iv, key, ("target", "set", "baseline"))
                 set_ = _mapping(it, key, "set")
                 if not set_:
                     raise _fail(f"{key}.set", it.get("set"), "a non-empty table node = value")

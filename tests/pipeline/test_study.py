@@ -123,6 +123,7 @@ def test_minimal_file_takes_the_defaults_and_a_library_dag(tmp_path):
         (("[scan]\n", "[scan]\nalpha = 1\n"), "scan: unknown key(s) ['alpha']"),
         (('exposure = "KRAS"', 'exposure = ""'), "pairs[1].exposure = '': expected a non-empty string"),
         (("baseline = { EGFR = 0 }", "baseline = { KRAS = 0 }"), "interventions[0].baseline = {'KRAS': 0}"),
+        (('exposure = "KRAS"', 'exposure = "KRAS"\nfeature = "x"'), "pairs[1]: unknown key(s) ['feature']"),
         (("set = { EGFR = 1 }", "set = { EGFR = true }"), "interventions[0].set.EGFR = True"),
         (('other = { mutation = "other_mutations" }', 'other = { methylation = "x" }'),
          "nodes.other: unknown table kind(s) ['methylation']"),
