@@ -45,6 +45,37 @@ autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 autoclass_content = "class"
 
+#: Subpackages whose public names (``__all__``) the API reference documents.
+SUBPACKAGES = ["graph", "features", "genomics", "stats", "models", "simulate", "predict", "harmonize",
+               "pipeline", "report"]
+
+
+def _submodule_extras() -> dict[str, list[str]]:
+    """Per public submodule, the names of its ``__all__`` that its subpackage does not re-export.
+
+    The submodule's page in the reference documents only these (the rest is on the subpackage's
+    page): ``{"radiocausal.graph.interop": ["to_networkx", ...], ...}``.
+    """
+    import importlib
+    import pkgutil
+
+    out: dict[str, list[str]] = {}
+    for name in SUBPACKAGES:
+        package = importlib.import_module(f"radiocausal.{name}")
+        exported = set(package.__all__)
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            extra = [n for n in getattr(module, "__all__", ()) if n not in exported]
+            if extra:
+                out[module.__name__] = extra
+    return out
+
+
+#: Read by _templates/autosummary/module.rst.
+autosummary_context = {"submodule_extras": _submodule_extras()}
+
 # -- napoleon: numpydoc sections ---------------------------------------------------------------
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
