@@ -410,6 +410,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_INVALID if demo.analysis.failed else EXIT_OK
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from radiocausal.report import write_report
+
+    print(write_report(args.results, out=args.output, title=args.title))
+    return EXIT_OK
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", nargs="?", const="all", metavar="STEPS",
                    help="recompute every step (--force or --force all), or the named steps (comma-separated) and the "
@@ -507,6 +514,18 @@ def build_parser() -> argparse.ArgumentParser:
     demop.add_argument("--force", action="store_true", help="re-simulate the cohort and recompute every step")
     demop.add_argument("--quiet", "-q", action="store_true", help="no progress bars and no warnings on stderr")
     demop.set_defaults(func=_cmd_demo)
+
+    reportp = sub.add_parser(
+        "report",
+        help="(re-)render the HTML report of a results folder",
+        description="Write report.html (and figures/*.png) from a `radiocausal analyze` results folder alone, "
+        "without recomputing anything (e.g. after an upgrade). Exit status 2 when a file of the folder is "
+        "missing or corrupt.",
+    )
+    reportp.add_argument("results", metavar="RESULTS_DIR", help="the results folder (with run.json)")
+    reportp.add_argument("--output", "-o", help="where to write the page (default RESULTS_DIR/report.html)")
+    reportp.add_argument("--title", help="page title (default 'radiocausal report: STUDY')")
+    reportp.set_defaults(func=_cmd_report)
     return parser
 
 
