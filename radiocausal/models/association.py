@@ -394,8 +394,12 @@ class AssociationModel:
     ) -> az.InferenceData:
         """Sample the posterior; return InferenceData (also kept as ``idata_``).
 
-        ``target_accept`` defaults to 0.9, and to 0.99 with the horseshoe prior (whose funnel
-        geometry needs small steps; Piironen & Vehtari 2017).
+        ``target_accept`` defaults to 0.9, and to 0.995 with the horseshoe prior, whose funnel
+        geometry needs small steps (Piironen & Vehtari 2017): on 200 patients and 30 covariates,
+        nutpie at 0.99 left 3 divergent transitions in 1,000 draws, at 0.995 none or one, in about
+        the same time.  With ``nuts_sampler="auto"`` a horseshoe model goes to nutpie from its first
+        fit: its small steps make PyMC's sampling, not the compilation, the slow part (60-90 s against
+        about 7 s plus nutpie's compilation on this machine).
 
         The result has ``posterior``, ``sample_stats``, ``observed_data``, ``posterior_predictive``
         and ``log_likelihood`` groups (``patient`` dimension, coords from ``data.index``) so that
@@ -406,11 +410,14 @@ class AssociationModel:
         model, design = self.build(data)
         st = self._structure
         if target_accept is None:
-            target_accept = 0.99 if st.shrinkage == "horseshoe" else 0.9
+            target_accept = 0.995 if st.shrinkage == "horseshoe" else 0.9
+        sampler = self.nuts_sampler
+        if sampler == "auto" and st.shrinkage == "horseshoe":
+            sampler = "nutpie"  # sampling, not compiling, dominates horseshoe fits (see above)
         idata = run_nuts(
             model,
             _glm.glm_data(design, st),
-            sampler=self.nuts_sampler,
+            sampler=sampler,
             cache=self._cache,
             draws=draws,
             tune=tune,
@@ -430,7 +437,7 @@ class AssociationModel:
 
     def _divergence_advice(self, target_accept: float) -> str:
         st = self._structure
-        tips = [f"raise target_accept above {target_accept} (e.g. {0.99 if target_accept < 0.99 else 0.995})",
+        tips = [f"raise target_accept above {target_accept} (e.g. {0.99 if target_accept < 0.99 else 0.999})",
                 "lengthen tuning (tune=)"]
         params = dict(st.batch_parametrization)
         if params:
