@@ -18,6 +18,7 @@ Usage::
     python benchmarks/latent_factors.py --genes 1000 20000 --seeds 0 --signal 1.0
     python benchmarks/latent_factors.py --skip-mofa          # when mofapy2 is not installed
     python benchmarks/latent_factors.py --bootstrap 0        # mean-field summaries only (no bootstrap)
+    python benchmarks/latent_factors.py --blas-threads 1     # both single-threaded (busy machine)
 
 No data are read or downloaded (``--data`` is accepted for symmetry with the other benchmarks).
 """
@@ -124,13 +125,15 @@ def run_ours(sim, n_factors: int, seed: int, n_bootstrap: int = 20) -> dict:
     }
 
 
-def run_mofa(sim, n_factors: int, seed: int, convergence: str = "fast") -> dict:
+def run_mofa(sim, n_factors: int, seed: int, convergence: str = "fast", blas_threads: int | None = None) -> dict:
     from mofapy2.run.entry_point import entry_point
+    from threadpoolctl import threadpool_limits
 
     data = _standardised(sim)
     names = list(data)
     t0, c0 = time.perf_counter(), time.process_time()
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+    limits = threadpool_limits(limits=blas_threads, user_api="blas") if blas_threads else contextlib.nullcontext()
+    with limits, contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ent = entry_point()
         ent.set_data_options(scale_views=False)
@@ -175,6 +178,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-mofa", action="store_true")
     parser.add_argument("--bootstrap", type=int, default=20, help="n_bootstrap of LatentFactorModel (0: mean-field only)")
     parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="limit mofapy2's BLAS threads (radiocausal uses 1 by default); 1 gives a fair comparison on a busy machine",
+    )
+    parser.add_argument(
         "--mofa-convergence",
         default="fast",
         choices=["fast", "medium", "slow"],
@@ -196,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         for signal in args.signal:
             for seed in args.seeds:
                 sim = simulate_factor_data(n_genes=genes, signal=signal, random_seed=seed)
-                mofa = functools.partial(run_mofa, convergence=args.mofa_convergence)
+                mofa = functools.partial(run_mofa, convergence=args.mofa_convergence, blas_threads=args.blas_threads)
                 ours = functools.partial(run_ours, n_bootstrap=args.bootstrap)
                 methods = [("radiocausal", ours)] + ([("mofapy2", mofa)] if have_mofa else [])
                 for name, fn in methods:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from radiocausal.errors import DataError
+from radiocausal.errors import DataError, ModelError
 from radiocausal.models._factors_likelihoods import prepare_logistic_view, r2_feature_weights
 from radiocausal.models._factors_simulate import simulate_factor_data
 from radiocausal.models.factors import LatentFactorModel, align_factors
@@ -80,6 +80,8 @@ def test_count_views_are_validated():
         LatentFactorModel(2, LIKS).fit(gistic, random_seed=0)
     with pytest.raises(DataError, match=r"n_trials\['cn'\] = 3"):
         LatentFactorModel(2, LIKS, n_trials={"cn": 3}).fit(views, random_seed=0)
+    with pytest.raises(ModelError, match="method must be 'cavi' or 'nuts'"):
+        LatentFactorModel(2, LIKS).fit(views, random_seed=0, method="advi")
     model = LatentFactorModel(2, LIKS, n_bootstrap=0).fit(views, random_seed=0)
     with pytest.raises(DataError, match="non-negative integers"):
         model.transform({"cn": views["cn"].iloc[:2] - 5.0})
