@@ -466,6 +466,9 @@ class StructuralModel:
             root node must be given here (the model does not simulate them).
         random_seed : int or numpy Generator, optional
 
+        Latent nodes and bidirected edges are not simulated (the model has no mechanism for
+        them, as in :meth:`fit`): the draws carry no unobserved confounding.
+
         Returns
         -------
         DataFrame
