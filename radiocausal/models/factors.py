@@ -528,8 +528,9 @@ class LatentFactorModel:
         After ``method="nuts"``: the sampler's output (chains not aligned).
     nuts_rhat_, nuts_chain_agreement_ : ndarray
         After ``method="nuts"``: per factor, the largest r_hat of the aligned scores and the
-        smallest matched |r| between a chain's scores and chain 0's; ``converged_`` requires at
-        most 1.1 and at least 0.9 for the factors in use (otherwise a ConvergenceWarning).
+        smallest absolute correlation between a chain's matched scores and chain 0's;
+        ``converged_`` requires at most 1.1 and at least 0.9 for the factors in use (otherwise a
+        ConvergenceWarning).
 
     Examples
     --------
