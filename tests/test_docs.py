@@ -244,8 +244,6 @@ def test_guide_code_runs_and_prints_what_the_guide_shows(page: str) -> None:
             assert language_after == "text", f"{page}.md: block {i} prints, but no text block shows it"
             printed_lines, shown_lines = printed.splitlines(), shown.strip().splitlines()
             assert printed_lines[0] == shown_lines[0], f"{page}.md block {i}: {printed_lines[0]!r}"
-            # every printed line is shown; not (yet) the converse: which witness paths
-            # explain_adjustment lists still depends on the hash seed (find_collider_paths)
-            assert set(printed_lines) <= set(shown_lines), f"{page}.md block {i}:\n{printed}"
+            assert set(printed_lines) == set(shown_lines), f"{page}.md block {i}:\n{printed}"
             checked += 1
     assert checked >= (10 if page == "concepts" else 4)

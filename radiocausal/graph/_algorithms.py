@@ -59,33 +59,48 @@ def descendants(children: Adjacency, nodes: Iterable[str]) -> set[str]:
     return ancestors(children, nodes)
 
 
-def _bayes_ball(parents: Adjacency, children: Adjacency, xs: Iterable[str], zs: set[str], track: bool):
+def _active_steps(parents: Adjacency, children: Adjacency, zs: set[str], an_z: set[str], state, order=iter):
+    """The (node, direction) states one edge further along an active trail given ``zs``."""
+    v, d = state
+    nxt: list[tuple[str, str]] = []
+    if d == "up":
+        if v not in zs:
+            nxt.extend((p, "up") for p in order(parents[v]))
+            nxt.extend((c, "down") for c in order(children[v]))
+    else:
+        if v not in zs:
+            nxt.extend((c, "down") for c in order(children[v]))
+        if v in an_z:
+            nxt.extend((p, "up") for p in order(parents[v]))
+    return nxt
+
+
+def _bayes_ball(
+    parents: Adjacency,
+    children: Adjacency,
+    xs: Iterable[str],
+    zs: set[str],
+    track: bool,
+    forbid: Collection[str] = (),
+):
     """Breadth-first search over (node, direction) states of active trails from ``xs`` given ``zs``.
 
     ``direction`` is ``"up"`` when the trail arrived at the node from one of its children (or
     starts there) and ``"down"`` when it arrived from a parent.  Returns the set of visited
-    states and, with ``track``, the predecessor of each state.
+    states and, with ``track``, the predecessor of each state.  With ``track`` the neighbours
+    are visited in sorted order, so the trails found do not depend on set iteration order
+    (``PYTHONHASHSEED``).  Trails never enter the nodes of ``forbid``.
     """
     an_z = ancestors(parents, zs)
-    start = [(x, "up") for x in xs]
+    order = sorted if track else iter
+    start = [(x, "up") for x in order(xs)]
     visited = set(start)
     pred: dict[tuple[str, str], tuple[str, str] | None] = dict.fromkeys(start) if track else {}
     queue = deque(start)
     while queue:
         state = queue.popleft()
-        v, d = state
-        nxt: list[tuple[str, str]] = []
-        if d == "up":
-            if v not in zs:
-                nxt.extend((p, "up") for p in parents[v])
-                nxt.extend((c, "down") for c in children[v])
-        else:
-            if v not in zs:
-                nxt.extend((c, "down") for c in children[v])
-            if v in an_z:
-                nxt.extend((p, "up") for p in parents[v])
-        for s in nxt:
-            if s not in visited:
+        for s in _active_steps(parents, children, zs, an_z, state, order):
+            if s not in visited and s[0] not in forbid:
                 visited.add(s)
                 if track:
                     pred[s] = state
@@ -156,16 +171,63 @@ def find_collider_paths(
     vis_y, pred_y = _bayes_ball(parents, children, ys, zs, track=True)
     both = {v for v, d in vis_x if d == "down" and (v, "down") in vis_y}
     out: dict[str, tuple[list[str], list[str]]] = {}
+    xs, ys = sorted(xs), sorted(ys)
+    ends = set(xs) | set(ys)
+
+    def reroute(starts: list[str], c: str, other: list[tuple[str, str]], far: list[str]):
+        """A shortest half-trail from ``starts`` into ``c`` avoiding the other half and the far ends."""
+        avoid = {s[0] for s in other} | set(far) | {c}  # c only as the last step
+        visited, pred = _bayes_ball(parents, children, [v for v in starts if v not in avoid], zs, True, avoid)
+        into_c = [(p, d) for p in sorted(parents[c]) if p not in zs for d in ("up", "down") if (p, d) in visited]
+        if not into_c:
+            return None
+        return min((_trail_to(pred, s) for s in into_c), key=len) + [(c, "down")]
+
+    def is_path(left: list[tuple[str, str]] | None, right: list[tuple[str, str]] | None) -> bool:
+        """The two halves join into a simple path that meets ``ends`` only at its two ends."""
+        if left is None or right is None:
+            return False
+        nodes = [s[0] for s in left] + [s[0] for s in reversed(right[:-1])]
+        return len(set(nodes)) == len(nodes) and not set(nodes[1:-1]) & ends
+
+    an_z = ancestors(parents, zs)
+
+    def search(c: str, budget: int = 20_000):
+        """Depth-first over simple left halves into ``c``, each completed by a shortest right half
+        around it: exact on small graphs, bounded by ``budget`` expansions on large ones."""
+        stack = [[(x, "up")] for x in reversed(xs)]
+        while stack and budget > 0:
+            half = stack.pop()
+            budget -= 1
+            on_half = {s[0] for s in half}
+            for step in reversed(_active_steps(parents, children, zs, an_z, half[-1], sorted)):
+                if step[0] in on_half or step[0] in ends:
+                    continue
+                if step == (c, "down"):
+                    right = reroute(ys, c, half + [step], xs)
+                    if is_path(half + [step], right):
+                        return half + [step], right
+                elif step[0] != c:
+                    stack.append(half + [step])
+        return None
+
     for z in sorted(zs):
         best = None
-        for c in sorted(ancestors(parents, {z}) & both):
+        for c in sorted((ancestors(parents, {z}) & both) - ends):
             left = _trail_to(pred_x, (c, "down"))
             right = _trail_to(pred_y, (c, "down"))
-            if {s[0] for s in left} & {s[0] for s in right} != {c}:
-                continue  # the halves meet elsewhere: not a path through this collider
-            key = (len(left) + len(right), c)
-            if best is None or key < best[0]:
-                best = (key, left, right)
+            halves = [(left, right)]
+            if not is_path(left, right):
+                # the shortest halves meet elsewhere: route each half around the other
+                halves = [(left, reroute(ys, c, left, xs)), (reroute(xs, c, right, ys), right)]
+                if not any(is_path(*h) for h in halves):
+                    halves = [search(c) or (None, None)]
+            for lh, rh in halves:
+                if not is_path(lh, rh):
+                    continue
+                key = (len(lh) + len(rh), c)
+                if best is None or key < best[0]:
+                    best = (key, lh, rh)
         if best is None:
             continue
         _, left, right = best

@@ -291,3 +291,43 @@ def test_enumeration_is_deterministic_and_lazy():
     assert sets == ladder(4).adjustment_sets()
     assert sets == sorted(sets, key=lambda s: (len(s), sorted(s)))
     assert [sorted(s) for s in sets[:2]] == [["a0", "a1", "a2", "a3"], ["a0", "a1", "a2", "b3"]]
+
+
+def _adjacency(g: nx.DiGraph) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    return ({v: set(g.predecessors(v)) for v in g}, {v: set(g.successors(v)) for v in g})
+
+
+@settings(max_examples=300, deadline=None)
+@given(random_study(), st.data())
+def test_collider_paths_are_open_paths_through_a_conditioned_collider(study, data):
+    """find_collider_paths (the witnesses of explain_adjustment): every path it returns is a simple
+    path from xs to ys, open given zs, through a collider that is z or an ancestor of z; and when
+    brute force finds such a path, it finds one too, of the shortest length (a tie-break between
+    equally short paths must not hide one, whatever PYTHONHASHSEED orders sets by)."""
+    from radiocausal.graph._algorithms import find_collider_paths
+
+    dag, xs, ys, *_ = study
+    g = expanded(dag)
+    others = sorted(set(dag.nodes) - xs - ys)
+    zs = set(data.draw(st.lists(st.sampled_from(others), max_size=3, unique=True))) if others else set()
+    parents, children = _adjacency(g)
+    found = find_collider_paths(parents, children, xs, ys, zs)
+    assert set(found) <= zs
+    for z in sorted(zs):
+        an_z = nx.ancestors(g, z) | {z}
+        brute = [
+            p for p in all_paths(g, xs, ys)
+            if not path_blocked(g, p, zs) and not (set(p[1:-1]) & (xs | ys))
+            and any(g.has_edge(p[i - 1], p[i]) and g.has_edge(p[i + 1], p[i]) and p[i] in an_z
+                    for i in range(1, len(p) - 1))
+        ]
+        if z not in found:
+            assert not brute, f"z={z}: missed {brute[0]} in {dag.to_dagitty(layout=False)} given {zs}; found {found}"
+            continue
+        nodes, arrows = found[z]
+        assert nodes[0] in xs and nodes[-1] in ys and len(set(nodes)) == len(nodes)
+        for a, arrow, b in zip(nodes, arrows, nodes[1:]):
+            assert g.has_edge(a, b) if arrow == "->" else g.has_edge(b, a)
+        assert any(arrows[i - 1] == "->" and arrows[i] == "<-" and nodes[i] in an_z for i in range(1, len(nodes) - 1))
+        assert not path_blocked(g, nodes, zs)
+        assert len(nodes) == min(len(p) for p in brute) or nodes in brute
