@@ -12,7 +12,7 @@ from radiocausal.models._design import FAMILIES, infer_family
 from radiocausal.models._glm import DEFAULT_PRIORS
 from radiocausal.models._sampling import Diagnostics, check_convergence
 from radiocausal.models.association import AssociationModel, choose_adjustment_set, effect_summary
-from radiocausal.models.factors import LatentFactorModel, align_factors, simulate_factor_data
+from radiocausal.models.factors import LatentFactorModel, add_factor_nodes, align_factors, simulate_factor_data
 from radiocausal.models.screening import ScreeningResult, adaptive_shrinkage
 from radiocausal.models.structural import StructuralModel
 
@@ -25,6 +25,7 @@ __all__ = [
     "ScreeningResult",
     "StructuralModel",
     "adaptive_shrinkage",
+    "add_factor_nodes",
     "align_factors",
     "check_convergence",
     "choose_adjustment_set",

@@ -465,9 +465,7 @@ class StructuralModel:
             these values instead of being drawn from its mechanism; a batch node or a text-valued
             root node must be given here (the model does not simulate them).
         random_seed : int or numpy Generator, optional
-
-        Latent nodes and bidirected edges are not simulated (the model has no mechanism for
-        them, as in :meth:`fit`): the draws carry no unobserved confounding.
+            Seed of the draws.
 
         Returns
         -------
@@ -479,6 +477,11 @@ class StructuralModel:
         ------
         ModelError
             A parameter is missing, unknown, or out of its range (names the node and the key).
+
+        Notes
+        -----
+        Latent nodes and bidirected edges are not simulated (the model has no mechanism for
+        them, as in :meth:`fit`): the draws carry no unobserved confounding.
 
         Examples
         --------
