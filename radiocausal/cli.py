@@ -28,8 +28,10 @@ Each subcommand is a ``_cmd_<name>(args) -> int`` function registered in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
+import logging
 import sys
 import warnings
 from collections.abc import Sequence
@@ -325,6 +327,20 @@ def _print_steps(result) -> None:
         print(f"report: {result.report}")
 
 
+@contextlib.contextmanager
+def _samplers_quiet():
+    """PyMC's per-fit INFO lines (sampler, chains, timing) are left out: the steps show progress."""
+    loggers = [logging.getLogger(name) for name in ("pymc", "pymc.sampling", "pymc.stats.convergence")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
 def _run_analysis(study, args: argparse.Namespace):
     from radiocausal.pipeline import STEPS, analyze
 
@@ -337,7 +353,8 @@ def _run_analysis(study, args: argparse.Namespace):
                 raise UsageError(f"--force names unknown step(s) {bad}; steps are {', '.join(STEPS)}")
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        result = analyze(study, output=args.out, force=force, progress=not args.quiet)
+        with _samplers_quiet():
+            result = analyze(study, output=args.out, force=force, progress=not args.quiet)
     if not args.quiet:
         _print_warnings(record)
     return result
@@ -390,8 +407,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"simulating the radiogenomic demo cohort into {args.out} (with its truth) ...", file=sys.stderr)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        demo = run_demo(args.out, n=args.n, random_seed=args.seed, fast=args.fast, force=bool(args.force),
-                        progress=not args.quiet)
+        with _samplers_quiet():
+            demo = run_demo(args.out, n=args.n, random_seed=args.seed, fast=args.fast, force=bool(args.force),
+                            progress=not args.quiet)
     if not args.quiet:
         _print_warnings(record)
     print(f"study file: {demo.study_file}")

@@ -225,6 +225,8 @@ def analyze(
             t0 = time.perf_counter()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
+                # a note on how PyTensor was installed, not on the analysis: kept out of run.json
+                warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
                 try:
                     k_settings, k_files, k_stamps = step.key(ctx)
                     key = step_key({"version": __version__, "settings": k_settings}, k_files, k_stamps)
