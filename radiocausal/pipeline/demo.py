@@ -8,7 +8,7 @@ Examples
 --------
 >>> truth = {"feature_node": "phenotype", "gene_nodes": {"EGFR": "EGFR", "TP53": "other_mutations"},
 ...          "genes": {"EGFR": {"table": "mutations"}, "TP53": {"table": "mutations"}}}
->>> text = study_text(truth, pairs={"EGFR": ["stat_var"]}, fast=True)
+>>> text = study_text(truth, pairs={"EGFR": ["stat_qcod"]}, fast=True)
 >>> print(text.split("[nodes]")[1].split("[[pairs]]")[0].strip())  # doctest: +NORMALIZE_WHITESPACE
 features = "phenotype"           # every radiomic feature stands for this node
 other = { "mutation" = "other_mutations" }   # a table's columns that are not DAG nodes
@@ -32,8 +32,13 @@ __all__ = ["run_demo", "write_study_file", "study_text", "truth_table", "DemoRes
 
 #: The demo's questions: exposure -> feature columns modelled by the Bayesian models.  EGFR
 #: raises tumour heterogeneity (texture and intensity spread); KRAS has no effect on the image
-#: but is more frequent at the brighter-scanning site (a batch-confounded null).
-DEMO_PAIRS = {"EGFR": ["stat_var", "stat_qcod"], "KRAS": ["stat_mean", "stat_median"]}
+#: but is more frequent at the brighter-scanning site (a batch-confounded null).  The first
+#: feature of the first pair is the headline and the structural model's do() target: the
+#: quartile coefficient of dispersion, a ratio that the sites' intensity scales leave unchanged.
+#: The intensity variance (second) is multiplied by the square of each site's scale, so EGFR's
+#: effect on it differs between sites and grades, and an additive site- and grade-adjusted
+#: coefficient need not equal the average causal effect (docs/analyze.md, "The demo").
+DEMO_PAIRS = {"EGFR": ["stat_qcod", "stat_var"], "KRAS": ["stat_mean", "stat_median"]}
 #: The demo exposures with a causal path to the image: their feature-level truth is simulated
 #: (paired do() cohorts); the others' truth is exactly 0 (no path in the generating DAG).
 _CAUSAL = ["EGFR"]

@@ -27,7 +27,7 @@ def test_every_step_ran_and_wrote_the_results_folder(demo_run):
     folder = demo_run["demo"].analysis.folder
     for rel in ("run.json", "dag.dag", "dag_check.json", "features/features.csv", "stability/stability.csv",
                 "genomics/mutations.csv", "genomics/copy_number.csv", "genomics/expression.csv", "scan/scan.csv",
-                "bayes/effects.csv", "bayes/EGFR__stat_var__adjusted.nc", "interventions/interventions.csv",
+                "bayes/effects.csv", "bayes/EGFR__stat_qcod__adjusted.nc", "interventions/interventions.csv",
                 "factors/variance_explained.csv", "factors/scores.csv", "truth.json", "report.html"):
         assert (folder / rel).is_file(), rel
     run = json.loads((folder / "run.json").read_text())
@@ -53,19 +53,25 @@ def test_batch_confounded_kras_is_flagged_unadjusted_and_removed_by_the_dag(demo
 
 
 def test_causal_egfr_is_recovered_with_an_interval_covering_the_feature_level_truth(demo_run):
+    # the headline feature is scale-invariant (quartile coefficient of dispersion): the sites'
+    # intensity scales do not modify EGFR's effect on it, so the adjusted coefficient targets the ACE
     scan, eff, table = demo_run["scan"], demo_run["effects"], demo_run["table"]
-    assert _row(scan, "EGFR", "stat_var", True)["q_value"] < 0.05
-    b = eff[(eff["exposure"] == "EGFR") & (eff["outcome"] == "stat_var")].set_index("model")
+    assert _row(scan, "EGFR", "stat_qcod", True)["q_value"] < 0.05
+    b = eff[(eff["exposure"] == "EGFR") & (eff["outcome"] == "stat_qcod")].set_index("model")
     truth = b.loc["adjusted", "truth"]
     assert truth > 0
     assert b.loc["adjusted", "hdi_3%"] <= truth <= b.loc["adjusted", "hdi_97%"]
     assert b.loc["adjusted", "r_hat"] < 1.05
-    row = table[(table["exposure"] == "EGFR") & (table["feature"] == "stat_var")].iloc[0]
+    row = table[(table["exposure"] == "EGFR") & (table["feature"] == "stat_qcod")].iloc[0]
     assert row["covers"] and np.isclose(row["bayes_adjusted"], b.loc["adjusted", "mean"])
-    iv = demo_run["interventions"]
-    do = iv[(iv["target"] == "stat_var") & (iv["intervention"] == "do(EGFR=1)")].iloc[0]
+    iv = demo_run["interventions"].set_index("intervention")
+    assert set(iv["target"]) == {"stat_qcod"}   # one structural model, on the headline feature
+    do = iv.loc["do(EGFR=1)"]
     # the structural model's g-formula answer: within 3 posterior sd of the truth
     assert do["baseline"] == "do(EGFR=0)" and abs(do["mean"] - truth) < 3 * do["sd"]
+    # the batch-confounded null: the g-formula's interval for do(KRAS) covers 0
+    kras = iv.loc["do(KRAS=1)"]
+    assert kras["truth"] == 0.0 and kras["hdi_3%"] <= 0.0 <= kras["hdi_97%"]
 
 
 def test_rerun_reuses_every_step_and_a_changed_setting_redoes_only_its_dependents(demo_run, tmp_path):
