@@ -111,9 +111,13 @@ mean-field factorisation ignores.
 bootstrap of the estimator's error.
 
 *Level 1.*  For each replicate :math:`b = 1..B`, scores :math:`z^{(b)}` are drawn from the fitted
-posterior and, with the posterior-mean loadings :math:`\hat w` and covariate effects (drawn
-loadings would make features without signal non-null in the bootstrap world and hide the
-estimator's noise-fitting bias), taken as the truth; a data set is simulated from the generative
+posterior and, with the posterior-mean covariate effects and *debiased* loadings :math:`\hat w`,
+:math:`\hat w_{dk}^2 = \max(\mathbb E[w_{dk}]^2 - \mathrm{Var}(w_{dk}), 0)` with the sign of the
+posterior mean, taken as the truth.  A posterior mean carries fitted noise, so its square
+over-states the squared loading by about its variance: features without signal get small
+non-zero loadings, and a truth made of posterior means counts that fitted noise as signal, which
+hides part of the estimator's noise-fitting bias (drawn loadings hide all of it).  The positive
+part sets loadings within one posterior sd of zero exactly to zero.  A data set is simulated from the generative
 model with them (fitted noise precisions, likelihood draws for non-Gaussian views, the same
 missingness pattern), the model is refitted warm-started from the fitted solution
 (``bootstrap_sweeps`` CAVI sweeps, hyper-parameters re-estimated, active cells and factor labels
@@ -1274,8 +1278,9 @@ class LatentFactorModel:
     ) -> tuple[list[_View], _FitState, np.ndarray, np.ndarray]:
         """One parametric-bootstrap replicate from the fitted solution ``st`` of ``data``.
 
-        A data set is simulated from the generative model with scores drawn from ``q(z)`` and the
-        posterior-mean loadings and covariate effects as the truth (fitted noise precisions;
+        A data set is simulated from the generative model with scores drawn from ``q(z)``, the
+        debiased loadings (:func:`_debiased_loadings`) and the posterior-mean covariate effects as
+        the truth (fitted noise precisions;
         likelihood draws for non-Gaussian views; the missingness pattern of ``data``), and refitted
         from ``st`` by ``bootstrap_sweeps`` CAVI sweeps (hyper-parameters re-estimated, active cells
         and factor labels kept).  Returns the simulated views, the refitted state, the error of the
@@ -1283,10 +1288,11 @@ class LatentFactorModel:
         refitted scores (factors).
         """
         z_true = _sample_z_state(st, rng, 1)[0]
+        w_true = {v.name: _debiased_loadings(st.views[v.name]) for v in data}
         sim = []
         for v in data:
             vs = st.views[v.name]
-            lin = x @ vs.eb.T + z_true @ vs.ew.T
+            lin = x @ vs.eb.T + z_true @ w_true[v.name].T
             y = _simulate_view(v, vs, lin, rng)
             sim.append(v.with_values(y))
         s = copy.deepcopy(st)
@@ -1299,7 +1305,7 @@ class LatentFactorModel:
         delta = np.zeros_like(r_star)
         for j, v in enumerate(sim):
             off = x @ s.views[v.name].eb.T
-            delta[:, j] = r_star[:, j] - _r2_from(v, off, z_true, st.views[v.name].ew)
+            delta[:, j] = r_star[:, j] - _r2_from(v, off, z_true, w_true[v.name])
         k = st.ez.shape[1]
         sd = np.sqrt(s.sz[:, np.arange(k), np.arange(k)])
         z_err2 = np.mean(((s.ez - z_true) / sd) ** 2, axis=0)
@@ -1691,6 +1697,19 @@ def _subset_view_state(vs: _ViewState, idx: np.ndarray) -> _ViewState:
         logdet_sw=vs.logdet_sw[idx] if vs.logdet_sw.size else vs.logdet_sw,
         logdet_sb=vs.logdet_sb[idx] if vs.logdet_sb.size else vs.logdet_sb,
     )
+
+
+def _debiased_loadings(vs: _ViewState) -> np.ndarray:
+    """Loadings of the bootstrap truth: each posterior mean shrunk so that its square estimates
+    the true squared loading, ``w^2 = max(E[w]^2 - Var(w), 0)`` (positive part).
+
+    A posterior mean carries fitted noise (features without signal get small non-zero loadings);
+    taking it as the truth would count that noise as signal and hide the estimator's noise-fitting
+    bias.  Features whose loading is within its posterior sd of zero become exactly zero.
+    """
+    k = vs.ew.shape[1]
+    var = vs.sw[:, np.arange(k), np.arange(k)]
+    return np.sign(vs.ew) * np.sqrt(np.maximum(vs.ew**2 - var, 0.0))
 
 
 def _sample_z_state(st: _FitState, rng: np.random.Generator, n_draws: int) -> np.ndarray:
