@@ -34,10 +34,11 @@ __all__ = ["run_demo", "write_study_file", "study_text", "truth_table", "DemoRes
 #: raises tumour heterogeneity (texture and intensity spread); KRAS has no effect on the image
 #: but is more frequent at the brighter-scanning site (a batch-confounded null).  The first
 #: feature of the first pair is the headline and the structural model's do() target: the
-#: quartile coefficient of dispersion, a ratio that the sites' intensity scales leave unchanged.
-#: The intensity variance (second) is multiplied by the square of each site's scale, so EGFR's
-#: effect on it differs between sites and grades, and an additive site- and grade-adjusted
-#: coefficient need not equal the average causal effect (docs/analyze.md, "The demo").
+#: quartile coefficient of dispersion, a ratio (the sites' intensity scales cancel out) on which
+#: EGFR's effect is close to additive.  EGFR multiplies the intensity variance (second): its
+#: effect grows with grade and the site's intensity scale and the residual spread grows with it,
+#: so the additive, constant-variance models' intervals are too narrow there (docs/analyze.md,
+#: "Effect modification and the variance feature").
 DEMO_PAIRS = {"EGFR": ["stat_qcod", "stat_var"], "KRAS": ["stat_mean", "stat_median"]}
 #: The demo exposures with a causal path to the image: their feature-level truth is simulated
 #: (paired do() cohorts); the others' truth is exactly 0 (no path in the generating DAG).
