@@ -19,23 +19,52 @@ def _simulate(rng, p=200, frac=0.15, scale=1.0, se=0.25):
     return beta, beta + s * rng.normal(size=p), s
 
 
-def test_fdp_at_target_and_power_at_least_bh():
-    rng = np.random.default_rng(2024)
-    alpha, fdp, power, power_bh = 0.1, [], [], []
-    t0 = time.perf_counter()
-    for _ in range(40):
-        beta, b, s = _simulate(rng)
-        res = adaptive_shrinkage(b, s, alpha=alpha)
+def _screen_reps(rng, reps, alpha=0.1, decision="threshold", **sim):
+    """Mean FDP (false or wrong-sign discoveries) and power of the screen and of BH over replicates."""
+    fdp, power, power_bh = [], [], []
+    for _ in range(reps):
+        beta, b, s = _simulate(rng, **sim)
+        res = adaptive_shrinkage(b, s, alpha=alpha, decision=decision)
         disc = res.table["discovery"].to_numpy()
         wrong = disc & ((beta == 0) | (np.sign(res.table["posterior_mean"].to_numpy()) != np.sign(beta)))
         fdp.append(wrong.sum() / max(disc.sum(), 1))
         nonnull = beta != 0
         power.append((disc & nonnull & ~wrong).sum() / max(nonnull.sum(), 1))
         bh = false_discovery_control(2 * norm.sf(np.abs(b / s))) <= alpha
-        power_bh.append((bh & nonnull).sum() / max(nonnull.sum(), 1))
-    assert time.perf_counter() - t0 < 10.0  # 40 screens of 200 pairs
-    assert np.mean(fdp) <= alpha + 0.02  # Monte Carlo slack over 40 replicates
-    assert np.mean(power) >= np.mean(power_bh) - 0.01
+        power_bh.append((bh & nonnull & (np.sign(b) == np.sign(beta))).sum() / max(nonnull.sum(), 1))
+    return np.mean(fdp), np.mean(power), np.mean(power_bh)
+
+
+def test_fdp_at_target_and_power_at_least_bh():
+    t0 = time.perf_counter()
+    fdp, power, power_bh = _screen_reps(np.random.default_rng(2024), 30)
+    assert time.perf_counter() - t0 < 10.0  # 30 screens of 200 pairs
+    assert fdp <= 0.1 + 0.02  # Monte Carlo slack over 30 replicates
+    assert power >= power_bh - 0.01
+
+
+def test_threshold_rule_spends_more_of_the_budget_than_the_svalue_rule():
+    rng = np.random.default_rng(11)
+    beta, b, s = _simulate(rng)
+    thr = adaptive_shrinkage(b, s, alpha=0.1)
+    sv = adaptive_shrinkage(b, s, alpha=0.1, decision="svalue")
+    # same fit, nested decisions: the s-value set is the pairs with the smallest lfsr up to mean alpha
+    assert thr.pi0 == sv.pi0 and thr.decision == "threshold" and sv.decision == "svalue"
+    assert (sv.table["discovery"] <= thr.table["discovery"]).all()
+    assert sv.table.loc[sv.table["discovery"], "lfsr"].mean() <= 0.1
+    assert thr.table["discovery"].to_numpy().sum() == (thr.table["lfsr"] <= thr.lfsr_threshold).sum()
+
+
+@pytest.mark.slow
+def test_calibration_over_repeated_simulations():
+    """Mean FDP at or below the target (2 Monte Carlo SE) in a null, a sparse-strong and a dense-weak setting."""
+    rng = np.random.default_rng(7)
+    fdp0, _, _ = _screen_reps(rng, 30, frac=0.0)
+    assert fdp0 <= 0.05  # no effects: almost every screen makes no discovery at all
+    for sim in (dict(frac=0.05, scale=2.0), dict(frac=0.5, scale=0.4)):
+        fdp, power, power_bh = _screen_reps(rng, 40, **sim)
+        assert fdp <= 0.1 + 0.03
+        assert power >= power_bh - 0.01
 
 
 def test_posterior_matches_numerical_integration_under_the_fitted_prior():
@@ -82,3 +111,5 @@ def test_bad_input_is_rejected():
         adaptive_shrinkage([1.0, 2.0], [0.1, 0.0])
     with pytest.raises(ModelError, match="alpha"):
         adaptive_shrinkage([1.0, 2.0], [0.1, 0.1], alpha=1.5)
+    with pytest.raises(ModelError, match="decision"):
+        adaptive_shrinkage([1.0, 2.0], [0.1, 0.1], decision="bh")
