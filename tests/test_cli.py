@@ -279,9 +279,9 @@ def test_analyze_runs_a_study_and_a_rerun_reuses_every_step(tmp_path, capsys):
     assert f"results: {tmp_path / 'results'}" in out
     assert re.search(r"features\s+skipped\s+[\d.]+ s  no images: data.manifest is not given", out)
     assert re.search(r"genomics\s+done", out)
-    run = json.loads((tmp_path / "results" / "run.json").read_text())
+    run = json.loads((tmp_path / "results" / "run.json").read_text(encoding="utf-8"))
     assert list(run["steps"])[:3] == ["inputs", "dag", "features"]
-    assert (tmp_path / "results" / "genomics" / "mutations.csv").read_text().count("\n") == 21
+    assert (tmp_path / "results" / "genomics" / "mutations.csv").read_text(encoding="utf-8").count("\n") == 21
     assert main(["analyze", str(study), "--quiet"]) == 0
     out, _ = capsys.readouterr()
     assert re.search(r"genomics\s+done \(reused\)", out) and re.search(r"inputs\s+done \(reused\)", out)
@@ -304,7 +304,7 @@ def test_analyze_refuses_a_bad_study_file_with_exit_status_2(tmp_path, capsys):
 def test_analyze_reports_mismatched_patient_ids(tmp_path, capsys):
     study = _tiny_study(tmp_path)
     (tmp_path / "cn.csv").write_text("patient_id,MYC\n" + "".join(f"X{i},0.1\n" for i in range(20)))
-    study.write_text(study.read_text().replace('mutations = "maf.csv"', 'mutations = "maf.csv"\ncopy_number = "cn.csv"'))
+    study.write_text(study.read_text(encoding="utf-8").replace('mutations = "maf.csv"', 'mutations = "maf.csv"\ncopy_number = "cn.csv"'))
     assert main(["analyze", str(study), "--quiet"]) == 2
     assert "only 0 patient(s) are in every table" in capsys.readouterr()[1]
 
@@ -319,12 +319,12 @@ def test_analyze_records_a_failed_step_skips_what_needs_it_and_exits_1(tmp_path,
     ids = [f"P{i:02d}" for i in range(20)]
     (tmp_path / "counts.csv").write_text("patient_id,ESR1,ERBB2\n" + "".join(f"{p},{-i},5\n" for i, p in enumerate(ids)))
     (tmp_path / "lengths.csv").write_text("gene,length\nESR1,1000\nERBB2,2000\n")
-    study.write_text(study.read_text().replace(
+    study.write_text(study.read_text(encoding="utf-8").replace(
         'mutations = "maf.csv"', 'mutations = "maf.csv"\nexpression = "counts.csv"\ngene_lengths = "lengths.csv"'))
     assert main(["analyze", str(study), "--quiet"]) == 1
     out, _ = capsys.readouterr()
     assert re.search(r"genomics\s+failed\s+[\d.]+ s  DataError: ", out)
     assert re.search(r"scan\s+skipped\s+[\d.]+ s  step 'genomics' failed", out)
     assert re.search(r"dag\s+done", out) and re.search(r"report\s+(done|skipped|failed)", out)
-    run = json.loads((tmp_path / "results" / "run.json").read_text())
+    run = json.loads((tmp_path / "results" / "run.json").read_text(encoding="utf-8"))
     assert run["steps"]["genomics"]["status"] == "failed" and run["finished"]

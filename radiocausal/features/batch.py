@@ -191,7 +191,7 @@ def _input_stamp(image: str, mask: str) -> list[Any]:
 
 def _write_json(path: Path, record: dict[str, Any]) -> None:
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record))
+    tmp.write_text(json.dumps(record), encoding="utf-8")
     os.replace(tmp, path)  # atomic: a killed run never leaves a half-written result
 
 
@@ -252,7 +252,7 @@ def extract_batch(
     for i, key in enumerate(keys):
         f = cases_dir / f"{key}__{names}.json"
         if f.exists():
-            rec = json.loads(f.read_text())
+            rec = json.loads(f.read_text(encoding="utf-8"))
             status = rec.get("status")
             # a finished case is reused only if its image and mask are the same files, unchanged
             if rec.get("inputs") == inputs[i] and (status == "ok" or (status == "failed" and not retry_failed)):
@@ -304,7 +304,7 @@ def _collect(df: pd.DataFrame, keys: Iterable[str], cases_dir: Path, names: str,
     rows, fails = [], []
     versions = _versions()
     for i, key in enumerate(keys):
-        rec = json.loads((cases_dir / f"{key}__{names}.json").read_text())
+        rec = json.loads((cases_dir / f"{key}__{names}.json").read_text(encoding="utf-8"))
         meta = {c: df.at[i, c] for c in meta_cols}
         if rec["status"] == "ok":
             row = {**meta, "image": df.at[i, "image"], "mask": df.at[i, "mask"], "settings_hash": settings_hash}

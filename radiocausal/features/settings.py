@@ -489,7 +489,7 @@ def get_settings(settings: SettingsLike) -> ExtractionSettings:
             if not path.is_file():
                 raise SettingsError(f"settings file '{path}' does not exist")
             try:
-                values = json.loads(path.read_text())
+                values = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise SettingsError(f"settings file '{path}' is not valid JSON: {exc}") from exc
             return ExtractionSettings.from_dict(values)

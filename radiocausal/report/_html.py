@@ -603,7 +603,7 @@ def write_report(results_dir: str | os.PathLike, *, out: str | os.PathLike | Non
     >>> _ = (out / "run.json").write_text(json.dumps({"study": "demo", "steps": {
     ...     "scan": {"status": "skipped", "seconds": 0.0, "reason": "no genomic tables"}}}))
     >>> page = write_report(out)
-    >>> page.name, "step &#x27;scan&#x27; skipped: no genomic tables" in page.read_text()
+    >>> page.name, "step &#x27;scan&#x27; skipped: no genomic tables" in page.read_text(encoding="utf-8")
     ('report.html', True)
     """
     from radiocausal import __version__

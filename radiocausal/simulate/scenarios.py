@@ -290,7 +290,7 @@ class Scenario:
         >>> data, truth, manifest = batch_confounding().write_cohort(5, out, random_seed=0, n_truth=1000)
         >>> sorted(p.name for p in out.iterdir())
         ['images', 'manifest.csv', 'patients.csv', 'truth.json']
-        >>> round(json.loads((out / "truth.json").read_text())["ace"][0]["effect"], 6)
+        >>> round(json.loads((out / "truth.json").read_text(encoding="utf-8"))["ace"][0]["effect"], 6)
         1.0
         """
         from radiocausal.simulate.images import write_images
@@ -343,7 +343,7 @@ class Scenario:
             tables["copy_number"].to_csv(gdir / "copy_number.csv")
             tables["expression_counts"].to_csv(gdir / "expression_counts.csv")
             tables["gene_lengths"].to_csv(gdir / "gene_lengths.csv", index=False)
-            (out / "cohort.dag").write_text(self.cohort_dag().to_dagitty(layout=False))
+            (out / "cohort.dag").write_text(self.cohort_dag().to_dagitty(layout=False), encoding="utf-8")
             record["gene_nodes"] = self.genomics.gene_nodes()
             record["genes"] = self.genomics.genes()
         if n_retest:
@@ -358,7 +358,7 @@ class Scenario:
                 rows += [{"exposure": x, "feature": f, "effect": float(e), "se": float(se)}
                          for f, e, se in fx[["feature", "effect", "se"]].itertuples(index=False)]
             record["feature_effects"] = rows
-        (out / "truth.json").write_text(json.dumps(record, indent=2, default=_json_default))
+        (out / "truth.json").write_text(json.dumps(record, indent=2, default=_json_default), encoding="utf-8")
         return data, truth, manifest
 
 

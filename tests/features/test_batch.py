@@ -78,7 +78,7 @@ def test_batch_records_failures_resumes_and_separates_settings(cases, tmp_path):
     other = extract_batch(cases / "manifest.csv", {**SETTINGS, "bin_number": 8}, out, n_jobs=1, progress=False)
     assert other.out_dir != res.out_dir and other.n_computed == 6
     assert (other.features["cm_joint_avg_3D_avg"] != res.features["cm_joint_avg_3D_avg"]).all()
-    saved = json.loads((res.out_dir / "settings.json").read_text())
+    saved = json.loads((res.out_dir / "settings.json").read_text(encoding="utf-8"))
     assert saved["settings"]["bin_number"] == 32
 
 

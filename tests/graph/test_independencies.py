@@ -19,7 +19,7 @@ from radiocausal.graph.independencies import (
 
 
 def _oracle(shared_data):
-    return json.loads((shared_data / "dagitty" / "oracle_dagitty_tests.json").read_text())
+    return json.loads((shared_data / "dagitty" / "oracle_dagitty_tests.json").read_text(encoding="utf-8"))
 
 
 def _as_sets(records) -> dict[frozenset[str], set[frozenset[str]]]:

@@ -107,10 +107,10 @@ def test_every_section_with_its_numbers(rendered: tuple[Path, str]):
 
 def test_true_effects_that_were_not_estimated_are_listed_apart(results_dir: Path):
     _drop(results_dir, "dag.dag", "dag_check.json", "scan/scan.csv", "stability/stability.csv")
-    truth = json.loads((results_dir / "truth.json").read_text())
+    truth = json.loads((results_dir / "truth.json").read_text(encoding="utf-8"))
     truth["ace"].append({"exposure": "site", "outcome": "texture", "effect": 0.25})
     (results_dir / "truth.json").write_text(json.dumps(truth))
-    text = _text(_section(write_report(results_dir).read_text(), "truth"))
+    text = _text(_section(write_report(results_dir).read_text(encoding="utf-8"), "truth"))
     assert "did not estimate: site → texture: 0.250." in text
     assert "effect of site on texture" not in text
 
@@ -136,21 +136,21 @@ def test_figures_are_embedded_pngs(rendered: tuple[Path, str]):
 
 def test_user_text_is_escaped(results_dir: Path):
     evil = "<script>alert(1)</script>"
-    dag_text = (results_dir / "dag.dag").read_text().replace("}", f'"{evil}" -> texture\n}}')
+    dag_text = (results_dir / "dag.dag").read_text(encoding="utf-8").replace("}", f'"{evil}" -> texture\n}}')
     (results_dir / "dag.dag").write_text(dag_text)
-    check = json.loads((results_dir / "dag_check.json").read_text())
+    check = json.loads((results_dir / "dag_check.json").read_text(encoding="utf-8"))
     check["pairs"][0]["naive"].append(
         {"label": f"adjust for {evil}", "set": [evil], "valid": False, "explanation": f"`{evil}` & <b>bold</b>"}
     )
     (results_dir / "dag_check.json").write_text(json.dumps(check))
-    run = json.loads((results_dir / "run.json").read_text())
+    run = json.loads((results_dir / "run.json").read_text(encoding="utf-8"))
     run["study"] = f"study {evil}"
     (results_dir / "run.json").write_text(json.dumps(run))
     scan = pd.read_csv(results_dir / "scan/scan.csv")
     scan.loc[0, "feature"] = "<img src=x onerror=alert(2)>"
     scan.to_csv(results_dir / "scan/scan.csv", index=False)
 
-    page = write_report(results_dir).read_text()
+    page = write_report(results_dir).read_text(encoding="utf-8")
     assert "<script" not in page.lower() and "<img src=x" not in page and "<b>bold" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(2)&gt;" in _section(page, "scan")
@@ -170,7 +170,7 @@ def test_missing_artefacts_say_not_run_with_the_reason(tmp_path: Path):
         },
     }
     (tmp_path / "run.json").write_text(json.dumps(run))
-    page = write_report(tmp_path).read_text()
+    page = write_report(tmp_path).read_text(encoding="utf-8")
     expected = {
         "dag": "step 'dag' failed: dag.dag: unknown node 'EGFRR'",
         "stability": "step 'stability' skipped: no repeat scans in the manifest",
@@ -191,14 +191,14 @@ def test_missing_artefacts_say_not_run_with_the_reason(tmp_path: Path):
 
 
 def test_unidentifiable_pair_and_empty_tables(results_dir: Path):
-    check = json.loads((results_dir / "dag_check.json").read_text())
+    check = json.loads((results_dir / "dag_check.json").read_text(encoding="utf-8"))
     check["pairs"] = check["pairs"][:1]
     check["pairs"][0].update(identifiable=False, adjustment_set=None, kind=None, minimal_sets=[])
     (results_dir / "dag_check.json").write_text(json.dumps(check))
     for rel in ("scan/scan.csv", "bayes/effects.csv", "interventions/interventions.csv"):
         pd.read_csv(results_dir / rel).head(0).to_csv(results_dir / rel, index=False)
     _drop(results_dir, "stability/stability.csv", "truth.json")
-    page = write_report(results_dir).read_text()
+    page = write_report(results_dir).read_text(encoding="utf-8")
     dag = _text(_section(page, "dag"))
     assert "identifiable by adjustment no" in dag and "chosen adjustment set none (not identifiable" in dag
     assert "no adjustment set identifies this effect" in dag
@@ -212,7 +212,7 @@ def test_unidentifiable_pair_and_empty_tables(results_dir: Path):
 def test_dag_without_its_check_is_drawn_with_the_declared_roles(results_dir: Path):
     _drop(results_dir, "dag_check.json", "scan/scan.csv", "stability/stability.csv", "bayes/effects.csv",
           "interventions/interventions.csv")
-    dag = _section(write_report(results_dir).read_text(), "dag")
+    dag = _section(write_report(results_dir).read_text(encoding="utf-8"), "dag")
     assert "step 'dag' is recorded as done in run.json, but dag_check.json is missing" in _text(dag)
     assert "(figures/dag.png)" in dag and "Verdicts" not in dag
     assert sorted(p.name for p in (results_dir / "figures").glob("dag*")) == ["dag.png"]
@@ -221,11 +221,11 @@ def test_dag_without_its_check_is_drawn_with_the_declared_roles(results_dir: Pat
 def test_settings_as_the_pipeline_writes_them(results_dir: Path):
     _drop(results_dir, "dag.dag", "dag_check.json", "bayes/effects.csv", "interventions/interventions.csv",
           "factors/variance_explained_intervals.csv", "factors/variance_explained.csv")
-    run = json.loads((results_dir / "run.json").read_text())
+    run = json.loads((results_dir / "run.json").read_text(encoding="utf-8"))
     run["settings"] = {"stability": {"threshold": 0.75, "form": "ICC(3,1)"},
                        "scan": {"fdr": 0.1, "q_method": "holm"}, "factors": {"alpha": 3.0}}
     (results_dir / "run.json").write_text(json.dumps(run))
-    page = write_report(results_dir).read_text()
+    page = write_report(results_dir).read_text(encoding="utf-8")
     assert "ICC threshold 0.75" in _text(_section(page, "stability"))
     scan = _text(_section(page, "scan"))
     assert "Significance: Holm FWER: adjusted p (q) ≤ 0.1." in scan  # not the factor model's alpha
@@ -242,7 +242,7 @@ def test_out_and_title(results_dir: Path, tmp_path: Path):
           "interventions/interventions.csv", "factors/variance_explained_intervals.csv", "factors/variance_explained.csv")
     target = write_report(results_dir, out=tmp_path / "elsewhere" / "r.html", title="My <study>")
     assert target == tmp_path / "elsewhere" / "r.html"
-    assert "<title>My &lt;study&gt;</title>" in target.read_text()
+    assert "<title>My &lt;study&gt;</title>" in target.read_text(encoding="utf-8")
     assert not (results_dir / "report.html").exists()
     assert (results_dir / "figures" / "volcano.png").is_file()
 
@@ -254,13 +254,13 @@ def test_rerender_drops_stale_figures_and_tolerates_absent_optional_columns(resu
     (figures / "dag_03_old__pair.png").write_bytes(b"stale")
     (figures / "my_own_plot.png").write_bytes(b"mine")
     (results_dir / "bayes/effects.csv").unlink()
-    effects_step = json.loads((results_dir / "run.json").read_text())
+    effects_step = json.loads((results_dir / "run.json").read_text(encoding="utf-8"))
     effects_step["steps"]["bayes"] = {"status": "failed", "seconds": 1.0, "reason": "ConvergenceError: R-hat 1.4"}
     (results_dir / "run.json").write_text(json.dumps(effects_step))
     iv = pd.read_csv(results_dir / "interventions/interventions.csv").drop(columns=["truth", "sd", "baseline"])
     iv.to_csv(results_dir / "interventions/interventions.csv", index=False)
 
-    page = write_report(results_dir).read_text()
+    page = write_report(results_dir).read_text(encoding="utf-8")
     assert not (figures / "forest.png").exists() and not (figures / "dag_03_old__pair.png").exists()
     assert (figures / "my_own_plot.png").read_bytes() == b"mine"
     assert (figures / "interventions.png").is_file()

@@ -136,7 +136,7 @@ def test_write_cohort_folder_round_trips(tmp_path):
     data, truth, manifest = sc.write_cohort(6, tmp_path, random_seed=2, n_truth=1000)
     back = pd.read_csv(tmp_path / "patients.csv", index_col="patient_id")
     pd.testing.assert_frame_equal(back, data, check_dtype=False)
-    record = json.loads((tmp_path / "truth.json").read_text())
+    record = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
     assert {(c["cause"], c["effect"]) for c in record["coefficients"]} == set(sc.dag.edges)
     assert record["ace"][0]["effect"] == pytest.approx(truth.ace[("EGFR", "texture")])
     assert all(Path(p).is_file() for p in manifest["image"]) and len(manifest) == 6

@@ -74,8 +74,8 @@ def test_radiogenomic_cohort_folder_follows_the_contract(tmp_path):
     assert copy_number_categories(cn).shape == cn.shape
     assert pd.api.types.is_integer_dtype(counts.to_numpy().dtype) and (counts.to_numpy() >= 0).all()
 
-    record = json.loads((tmp_path / "truth.json").read_text())
-    dag = CausalDAG.from_dagitty((tmp_path / "cohort.dag").read_text())
+    record = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
+    dag = CausalDAG.from_dagitty((tmp_path / "cohort.dag").read_text(encoding="utf-8"))
     columns = set(maf["Hugo_Symbol"]) | set(cn.columns) | set(counts.columns)
     assert set(record["gene_nodes"]) == set(record["genes"]) >= columns
     assert all(node in dag for node in record["gene_nodes"].values())
