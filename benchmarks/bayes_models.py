@@ -32,7 +32,8 @@ expected false sign rate under the fitted prior is the target); repeated over ``
 simulated cohorts (15% of features affected).  Reported: time per screen (scan + shrinkage, target
 under 10 s), mean false discovery proportion (a discovery is false when the effect is zero or of
 the other sign; target at or below the nominal level) and power against Benjamini-Hochberg on the
-same p-values (target: at least BH's), and for reference the s-value rule (``decision="svalue"``).  ``--skip-a`` runs only this scenario.
+same p-values (target: at least BH's), and for reference the s-value rule (``decision="svalue"``).
+``--skip-a`` runs only this scenario.
 Exit status 0 when the targets are met.
 """
 

@@ -52,8 +52,8 @@ class ScreeningResult:
     pi0 : float
         Estimated proportion of null pairs (the weight of the point mass).
     lfsr_threshold : float
-        The largest lfsr among the discoveries' admissible values (discoveries are the pairs with
-        ``lfsr <= lfsr_threshold``); ``nan`` when there is none.
+        The lfsr cut-off of the discoveries (they are the pairs with ``lfsr <= lfsr_threshold``);
+        ``nan`` when nothing is discovered.
     decision : str
         The decision rule that set ``discovery`` (``"threshold"`` or ``"svalue"``).
     """
@@ -86,7 +86,7 @@ def _lfsr_positive(c: np.ndarray, s: np.ndarray, grid: np.ndarray, w: np.ndarray
     return (post * p_nonpos).sum(axis=-1)
 
 
-def _threshold_decisions(lfsr: np.ndarray, s: np.ndarray, grid: np.ndarray, w: np.ndarray, alpha: float):
+def _lfsr_cutoff(lfsr: np.ndarray, s: np.ndarray, grid: np.ndarray, w: np.ndarray, alpha: float) -> float:
     """Largest lfsr threshold whose expected false sign rate under the prior is at most alpha.
 
     For a threshold t, pair i is selected when |estimate| >= c_i(t) (lfsr falls with |estimate|
@@ -100,8 +100,8 @@ def _threshold_decisions(lfsr: np.ndarray, s: np.ndarray, grid: np.ndarray, w: n
     smax = np.max(grid) / np.min(s)
     zmax = 15.0 + 8.0 * smax
     z = np.concatenate([np.linspace(0.0, 15.0, 151), np.geomspace(15.0, zmax, 31)[1:]])  # fine where decided
-    table = np.log(np.clip(_lfsr_positive(z[None, :] * s[:, None], np.broadcast_to(s[:, None], (s.size, z.size)),
-                                          grid, w), 1e-300, None))  # (p, Z), non-increasing in z
+    s_pz = np.broadcast_to(s[:, None], (s.size, z.size))
+    table = np.log(np.clip(_lfsr_positive(z[None, :] * s_pz, s_pz, grid, w), 1e-300, None))  # (p, Z), non-increasing
     sig = np.sqrt(grid[None, :] ** 2 + s[:, None] ** 2)
     a = grid[None, :] / s[:, None]
 
@@ -250,7 +250,7 @@ def adaptive_shrinkage(
         discovery = q <= alpha
         t_lfsr = float(lfsr[discovery].max()) if discovery.any() else float("nan")
     else:
-        t_lfsr = _threshold_decisions(lfsr, s, grid, w, alpha)
+        t_lfsr = _lfsr_cutoff(lfsr, s, grid, w, alpha)
         discovery = lfsr <= t_lfsr if np.isfinite(t_lfsr) else np.zeros(b.size, dtype=bool)
     table = pd.DataFrame(
         {
