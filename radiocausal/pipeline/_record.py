@@ -68,7 +68,7 @@ class RunRecord:
         old: dict[str, Any] = {}
         if self.path.is_file():
             try:
-                old = json.loads(self.path.read_text())
+                old = json.loads(self.path.read_text(encoding="utf-8"))
             except (json.JSONDecodeError, UnicodeDecodeError):
                 old = {}
         self.previous: dict[str, Any] = old.get("steps", {}) if isinstance(old.get("steps"), dict) else {}
@@ -101,5 +101,5 @@ class RunRecord:
     def write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.data, indent=2, default=str))
+        tmp.write_text(json.dumps(self.data, indent=2, default=str), encoding="utf-8")
         os.replace(tmp, self.path)

@@ -51,7 +51,7 @@ def read_truth(path: Path | None) -> dict:
     if path is None or not Path(path).is_file():
         return {}
     try:
-        return json.loads(Path(path).read_text())
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise DataError(f"data.truth file '{path}' is not valid JSON: {exc}") from None
 

@@ -64,7 +64,7 @@ class AnalysisResult:
         run = folder / "run.json"
         if not run.is_file():
             raise DataError(f"'{folder}' is not a results folder of radiocausal analyze: no run.json")
-        rec = json.loads(run.read_text())
+        rec = json.loads(run.read_text(encoding="utf-8"))
         if study is None:
             settings = rec.get("settings", {})
             study = Study.from_toml(settings["source"]) if settings.get("source") else None
@@ -94,7 +94,7 @@ class AnalysisResult:
     @cached_property
     def dag_check(self) -> dict[str, Any] | None:
         p = self.folder / "dag_check.json"
-        return json.loads(p.read_text()) if p.is_file() else None
+        return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
 
     @cached_property
     def features(self) -> pd.DataFrame | None:

@@ -145,7 +145,7 @@ def write_study_file(cohort_dir: str | os.PathLike, *, pairs: Mapping[str, Seque
     tp = folder / "truth.json"
     if not tp.is_file():
         raise DataError(f"'{folder}' holds no truth.json: expected a cohort folder written by Scenario.write_cohort")
-    truth = json.loads(tp.read_text())
+    truth = json.loads(tp.read_text(encoding="utf-8"))
     files = {}
     for key, rel in (("retest_manifest", "manifest_retest.csv"), ("mutations", "genomics/mutations_maf.csv"),
                      ("copy_number", "genomics/copy_number.csv"), ("expression", "genomics/expression_counts.csv"),
@@ -154,7 +154,8 @@ def write_study_file(cohort_dir: str | os.PathLike, *, pairs: Mapping[str, Seque
     columns = pd.read_csv(folder / "patients.csv", nrows=0).columns[1:]
     categorical = [c for c in columns if truth.get("nodes", {}).get(c, {}).get("type") == "categorical"]
     path = folder / "study.toml"
-    path.write_text(study_text(truth, pairs=pairs, fast=fast, seed=seed, files=files, categorical=categorical))
+    path.write_text(study_text(truth, pairs=pairs, fast=fast, seed=seed, files=files, categorical=categorical),
+                    encoding="utf-8")
     return path
 
 
@@ -245,7 +246,8 @@ def run_demo(
     out = Path(out_dir)
     stamp = {"n": n, "random_seed": random_seed, "fast": bool(fast)}
     stamp_file = out / "demo.json"
-    same = stamp_file.is_file() and json.loads(stamp_file.read_text()) == stamp and (out / "truth.json").is_file()
+    same = (stamp_file.is_file() and json.loads(stamp_file.read_text(encoding="utf-8")) == stamp
+            and (out / "truth.json").is_file())
     if force or not same:
         out.mkdir(parents=True, exist_ok=True)
         features = sorted({f for fs in DEMO_PAIRS.values() for f in fs})
@@ -254,7 +256,7 @@ def run_demo(
             settings="pyradiomics", n_feature_effects=min(n, st["n_truth"]), n_jobs=n_jobs or os.cpu_count() or 1,
         )
         _check_feature_truth(out / "truth.json", features)  # KRAS: no path to the image, truth 0
-        stamp_file.write_text(json.dumps(stamp))
+        stamp_file.write_text(json.dumps(stamp), encoding="utf-8")
     study_file = write_study_file(out, fast=fast, seed=random_seed)
     result = analyze(study_file, force=force, progress=progress)
     return DemoResult(result, truth_table(result), study_file)
@@ -262,7 +264,7 @@ def run_demo(
 
 def _check_feature_truth(path: Path, features: Sequence[str]) -> None:
     """Make sure the simulator recorded the truth of every demo feature for every demo exposure."""
-    rec = json.loads(path.read_text())
+    rec = json.loads(path.read_text(encoding="utf-8"))
     have = {(r["exposure"], r["feature"]) for r in rec.get("feature_effects", [])}
     missing = [(x, f) for x in _CAUSAL for f in features if (x, f) not in have]
     if missing:

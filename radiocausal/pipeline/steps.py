@@ -62,7 +62,7 @@ class Context:
         return CausalDAG.read(p) if p.is_file() else self.study.load_dag()
 
     def inputs(self) -> dict[str, Any]:
-        return json.loads(self.path("inputs", "inputs.json").read_text())
+        return json.loads(self.path("inputs", "inputs.json").read_text(encoding="utf-8"))
 
     def patients(self) -> pd.DataFrame:
         dag = self.study.load_dag()
@@ -166,7 +166,7 @@ class InputsStep:
         summary.update(patients=order, n_patients=len(order), dropped=dropped)
         p = ctx.path("inputs", "inputs.json")
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps(summary, indent=2))
+        p.write_text(json.dumps(summary, indent=2), encoding="utf-8")
         if d.truth is not None:
             shutil.copyfile(d.truth, ctx.path("truth.json"))
         return None
@@ -323,9 +323,9 @@ class DagStep:
                 dag.add_role(y, "outcome")
             except RadiocausalError:  # a node that is the exposure of one pair and the outcome of another
                 pass
-        ctx.path("dag.dag").write_text(dag.to_dagitty())
+        ctx.path("dag.dag").write_text(dag.to_dagitty(), encoding="utf-8")
         ctx.path("dag_check.json").write_text(json.dumps({"pairs": rows, "warnings": list(dict.fromkeys(msgs))},
-                                                         indent=2))
+                                                         indent=2), encoding="utf-8")
         return None
 
 
@@ -620,7 +620,7 @@ def _modelled_features(ctx: Context, exposure: str, features: tuple[str, ...] | 
 def _pair_plan(ctx: Context) -> list[dict[str, Any]]:
     """Every (exposure, outcome node, outcome column) model to fit, with the adjustment set."""
     s = ctx.study
-    check = json.loads(ctx.path("dag_check.json").read_text())
+    check = json.loads(ctx.path("dag_check.json").read_text(encoding="utf-8"))
     fnode = _feature_node(s)
     feats = ctx.features() if ctx.path("features", "features.csv").is_file() else None
     plan = []
@@ -696,7 +696,7 @@ class BayesStep:
         folder = ctx.path("bayes")
         folder.mkdir(parents=True, exist_ok=True)
         index_p = folder / "index.json"
-        index = json.loads(index_p.read_text()) if index_p.is_file() else {}
+        index = json.loads(index_p.read_text(encoding="utf-8")) if index_p.is_file() else {}
         b = s.bayes
         from tqdm.auto import tqdm
 
@@ -738,7 +738,7 @@ class BayesStep:
                     continue
                 idata.to_netcdf(nc)
                 index[nc.name] = key
-                index_p.write_text(json.dumps(index, indent=2))
+                index_p.write_text(json.dumps(index, indent=2), encoding="utf-8")
             summ = effect_summary(idata).iloc[0]
             rows.append({"exposure": x, "outcome": col, "model": which,
                          "adjustment_set": ";".join(sorted(model.adjustment_set_ | set(model.batch_))),

@@ -30,9 +30,9 @@ def test_every_step_ran_and_wrote_the_results_folder(demo_run):
                 "bayes/effects.csv", "bayes/EGFR__stat_qcod__adjusted.nc", "interventions/interventions.csv",
                 "factors/variance_explained.csv", "factors/scores.csv", "truth.json", "report.html"):
         assert (folder / rel).is_file(), rel
-    run = json.loads((folder / "run.json").read_text())
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     assert run["finished"] and run["settings"]["name"] == "radiogenomic demo"
-    check = json.loads((folder / "dag_check.json").read_text())
+    check = json.loads((folder / "dag_check.json").read_text(encoding="utf-8"))
     kras = next(p for p in check["pairs"] if p["exposure"] == "KRAS")
     assert kras["identifiable"] and kras["adjustment_set"] == ["site"]
     assert {n["label"]: n["valid"] for n in kras["naive"]}["unadjusted"] is False
@@ -96,4 +96,4 @@ def test_rerun_reuses_every_step_and_a_changed_setting_redoes_only_its_dependent
         res = analyze(by, force=["report"])
     redone = {s for s, r in res.steps.items() if not r.get("reused")}
     assert redone == {"scan", "report"}
-    assert json.loads((res.folder / "run.json").read_text())["settings"]["scan"]["q_method"] == "by"
+    assert json.loads((res.folder / "run.json").read_text(encoding="utf-8"))["settings"]["scan"]["q_method"] == "by"
