@@ -98,11 +98,6 @@ class TruthEffects(dict):
         return default
 
 
-def truth_effects(truth: dict) -> TruthEffects:
-    """The true effects recorded in (or implied by) a ``truth.json`` record (see :class:`TruthEffects`)."""
-    return TruthEffects(truth)
-
-
 def node_of(study: Study, column: str, kind: str, dag=None) -> str:
     """The node a column of table ``kind`` stands for (see :meth:`NodeMap.node_of`)."""
     return study.nodes.node_of(column, kind, set(dag.nodes) if dag is not None else ())

@@ -22,6 +22,7 @@ import pandas as pd
 from radiocausal.errors import DataError, IdentificationError, RadiocausalError
 from radiocausal.pipeline._tables import (
     GENOMIC_FILES,
+    TruthEffects,
     load_features,
     load_genomics,
     node_columns,
@@ -30,7 +31,6 @@ from radiocausal.pipeline._tables import (
     read_indexed,
     read_patients,
     read_truth,
-    truth_effects,
 )
 from radiocausal.pipeline.study import Intervention, Study
 
@@ -77,7 +77,7 @@ class Context:
         return load_genomics(self.out)
 
     def truth(self):
-        return truth_effects(read_truth(self.study.data.truth))
+        return TruthEffects(read_truth(self.study.data.truth))
 
     def analysed_patients(self) -> list[str]:
         """Patients with features (when extracted) and every table."""
@@ -87,10 +87,6 @@ class Context:
             have = set(pd.read_csv(fp, usecols=[0]).iloc[:, 0].astype(str))
             ids = [i for i in ids if i in have]
         return ids
-
-
-def _feature_node(study: Study) -> str | None:
-    return study.nodes.features
 
 
 # =============================================================================== inputs
@@ -288,7 +284,7 @@ class DagStep:
         if s.data.mutations is not None:
             genes = pd.read_csv(s.data.mutations, usecols=["Hugo_Symbol"], dtype=str)["Hugo_Symbol"].unique()
             measured |= {node_of(s, g, "mutation", declared) for g in genes} & set(declared.nodes)
-        fnode = _feature_node(s)
+        fnode = s.nodes.features
         if fnode is not None:
             if fnode not in declared:
                 raise DataError(f"nodes.features = {fnode!r} is not a node of the DAG (nodes: {list(declared.nodes)})")
@@ -549,7 +545,7 @@ class ScanStep:
         ids = ctx.analysed_patients()
         feats = ctx.features().loc[ids]
         patients = ctx.patients().loc[ids]
-        fnode = _feature_node(s)
+        fnode = s.nodes.features
         covs, _ = node_table(s, dag, patients, gen, ids)
         covs = covs.drop(columns=[c for c in covs.columns if c in dag.latent_nodes or c == fnode], errors="ignore")
         parts = []
@@ -621,7 +617,7 @@ def _pair_plan(ctx: Context) -> list[dict[str, Any]]:
     """Every (exposure, outcome node, outcome column) model to fit, with the adjustment set."""
     s = ctx.study
     check = json.loads(ctx.path("dag_check.json").read_text(encoding="utf-8"))
-    fnode = _feature_node(s)
+    fnode = s.nodes.features
     feats = ctx.features() if ctx.path("features", "features.csv").is_file() else None
     plan = []
     for pair, row in zip(s.pairs, check["pairs"]):
@@ -870,7 +866,7 @@ class InterventionsStep:
             return ("no interventions: none in the study file ([[interventions]]) and no binary exposure among the "
                     "fitted pairs")
         truth = ctx.truth()
-        fnode = _feature_node(s)
+        fnode = s.nodes.features
         b = s.bayes
         by_target: dict[str, list[Intervention]] = {}
         for iv in ivs:
