@@ -167,12 +167,12 @@ def find_collider_paths(
     Returns ``{z: (nodes, arrows)}`` for the ``z`` that open such a trail.
     """
     zs = set(zs)
+    xs, ys = sorted(xs), sorted(ys)  # lists: read more than once below
+    ends = set(xs) | set(ys)
     vis_x, pred_x = _bayes_ball(parents, children, xs, zs, track=True)
     vis_y, pred_y = _bayes_ball(parents, children, ys, zs, track=True)
     both = {v for v, d in vis_x if d == "down" and (v, "down") in vis_y}
     out: dict[str, tuple[list[str], list[str]]] = {}
-    xs, ys = sorted(xs), sorted(ys)
-    ends = set(xs) | set(ys)
 
     def reroute(starts: list[str], c: str, other: list[tuple[str, str]], far: list[str]):
         """A shortest half-trail from ``starts`` into ``c`` avoiding the other half and the far ends."""
