@@ -330,6 +330,7 @@ def _print_steps(result) -> None:
 @contextlib.contextmanager
 def _samplers_quiet():
     """PyMC's per-fit INFO lines (sampler, chains, timing) are left out: the steps show progress."""
+    # the child loggers too: setting "pymc" alone leaves the sampler's INFO lines (measured)
     loggers = [logging.getLogger(name) for name in ("pymc", "pymc.sampling", "pymc.stats.convergence")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
