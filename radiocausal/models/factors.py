@@ -67,7 +67,8 @@ draws directly (no pruning, no bootstrap).
 
 ARD alone switches a factor off only slowly (its precision grows by about one data precision per
 sweep), which leaves spurious, tiny loadings.  Once the ELBO has nearly settled, a (factor, view)
-cell whose variance explained is below ``prune_threshold`` and not growing is therefore switched
+cell whose variance explained is below ``prune_threshold`` and would not reach it within ten
+more checks at its current growth is therefore switched
 off (its loadings become exactly 0), and a factor switched off in every view is removed.
 
 After fitting, factors are put in a canonical order (decreasing mean variance explained), sign
@@ -111,7 +112,9 @@ mean-field factorisation ignores.
 bootstrap of the estimator's error.
 
 *Level 1.* For each replicate :math:`b = 1..B`, scores :math:`z^{(b)}` are drawn from the fitted
-posterior and, with the posterior-mean covariate effects and *debiased* loadings :math:`\hat w`,
+posterior, their in-sample correlations redrawn from the prior (:func:`_with_prior_correlation`:
+the likelihood barely identifies them, and per-factor variance explained depends on them through
+the cross terms between factors), and, with the posterior-mean covariate effects and *debiased* loadings :math:`\hat w`,
 :math:`\hat w_{dk}^2 = \max(\mathbb E[w_{dk}]^2 - \mathrm{Var}(w_{dk}), 0)` with the sign of the
 posterior mean, taken as the truth. A posterior mean carries fitted noise, so its square
 over-states the squared loading by about its variance: features without signal get small non-zero
@@ -148,20 +151,17 @@ replicates); cells switched off in a view stay exactly 0.  Nothing is tuned on s
 
 *Coverage.*  Simulations with the issue's design (200 patients; 150 imaging features, 30
 mutations; 10 % of patients without imaging; seeds 0-7 at default signal and at signal 0.5; 90 %
-intervals of the true active cells): with 1,000 genes 86 % of 174 cells (imaging 88 %, expression
-86 %, mutations 85 %); with 300 genes 91 % of 175 cells (imaging 92 %, expression 97 %, mutations
-81 %).  The misses are mostly true values below the interval (20 of 24 at 1,000 genes): what is
-left is bias the correction does not fully remove.  With posterior-mean loadings as the bootstrap
-truth (the previous rule), 1,000 genes covered 83 % (seeds 0-5 at signal 1 and 0.6, 132 cells; 21
-of 22 misses below).  Ruled out as causes: (i) the split of variance between the two factors
-shared by all views: they are recovered with :math:`|r| \ge 0.999` (seeds 1 and 3), and refitting
-the bootstrap data sets from scratch (PCA start, to convergence, factors matched by
-:func:`align_factors`) instead of warm-started gives about the same spread (sd 0.00016-0.00021
-against 0.00011-0.00016 of variance explained in expression) at 5-10 times the cost; (ii)
-unfinished warm refits: 20 sweeps instead of ``bootstrap_sweeps=5`` cover 84.5 %; (iii) the
-mean-field variance of the loadings in the debiasing: inflating it by the loading error the
-bootstrap measures changes the coverage by less than 1 %.  (An earlier, tuned rule, an extra
-:math:`|\bar\delta_1|/2` of sd, covered 89-95 % by widening every interval.)  Mean-field draws
+intervals of the true active cells): with 1,000 genes 92 % of 174 cells (default signal 89 %:
+imaging 94 %, expression 84 %, mutations 88 %; signal 0.5: 94 %); with 300 genes 91 % of 176
+cells (default signal 85 %, signal 0.5 97 %).  The misses are mostly true values below the
+interval (13 of 14 at 1,000 genes): what is left is bias the correction does not fully remove.
+Refits of data simulated with the *true* scores and loadings reproduce the real errors, and so do
+refits with the true loadings and fitted scores, but not with debiased loadings (rescaled or not):
+the fitted loadings and scores lack the cohort's cross terms between correlated factors, hence the
+redrawn score correlations (:func:`_with_prior_correlation`; without them 86-88 % at 1,000 genes,
+imaging at default signal 84 %; with posterior-mean loadings as the truth 83 %).  Neither
+refitting from scratch (5-10 times the cost) nor 20 sweeps per refit instead of 5 changes the
+coverage.  Mean-field draws
 alone cover 20-35 %.  The bootstrap costs one to two times the fit itself (``2B`` warm refits of
 ``bootstrap_sweeps`` sweeps) up to ``bootstrap_max_features`` (2,000) features per view; a wider
 view enters it through that many random features, which keeps its cost flat (20,000 genes: 4-6 s
@@ -222,6 +222,7 @@ __all__ = ["LatentFactorModel", "add_factor_nodes", "align_factors", "simulate_f
 _A0 = 1e-3  # Gamma(a0, b0) hyper-prior of ARD and noise precisions
 _B0 = 1e-3
 _PRUNE_TOL = 1e-4  # relative ELBO change below which inactive factors are switched off
+_PRUNE_HORIZON = 10  # checks (of >= 5 sweeps) over which a small cell's growth is extrapolated
 _BETA0 = 1e-2  # prior precision of covariate coefficients (sd 10 on the standardised scale)
 
 
@@ -248,13 +249,80 @@ def _gamma_kl(a: np.ndarray, b: np.ndarray, a0: float, b0: float) -> float:
     return float(np.sum(kl))
 
 
+_SPD_INV = None
+
+
+def _spd_inv_kernel():
+    """Compile (once, cached on disk) the batched SPD inverse used by every CAVI update.
+
+    ``kernel(prec, cov, logdet)`` factors each ``prec[i]`` as ``L L'`` (lower triangle read),
+    writes ``cov[i] = prec[i]^-1`` (symmetric) and ``logdet[i] = log|cov[i]|`` and returns the
+    index of the first matrix that is not positive definite, or -1.  For the small matrices here
+    (factors × factors, up to a few tens) it is 3-4 times faster than ``np.linalg.inv`` on a stack.
+    """
+    global _SPD_INV
+    if _SPD_INV is not None:
+        return _SPD_INV
+    import numba
+
+    @numba.njit(cache=True, fastmath=True)
+    def kernel(prec, cov, logdet):  # pragma: no cover - compiled
+        n, k = prec.shape[0], prec.shape[1]
+        low = np.empty((k, k))
+        inv_low = np.empty((k, k))
+        for i in range(n):
+            a = prec[i]
+            ld = 0.0
+            for c in range(k):  # Cholesky, column by column
+                acc = a[c, c]
+                for j in range(c):
+                    acc -= low[c, j] * low[c, j]
+                if not (acc > 0.0):
+                    return i
+                low[c, c] = np.sqrt(acc)
+                ld += np.log(low[c, c])
+                for r in range(c + 1, k):
+                    acc2 = a[r, c]
+                    for j in range(c):
+                        acc2 -= low[r, j] * low[c, j]
+                    low[r, c] = acc2 / low[c, c]
+            for c in range(k):  # L^-1 by forward substitution (lower triangular)
+                for r in range(k):
+                    if r < c:
+                        inv_low[r, c] = 0.0
+                        continue
+                    acc = 1.0 if r == c else 0.0
+                    for j in range(c, r):
+                        acc -= low[r, j] * inv_low[j, c]
+                    inv_low[r, c] = acc / low[r, r]
+            out = cov[i]
+            for r in range(k):  # (L L')^-1 = L^-T L^-1
+                for c in range(r + 1):
+                    acc = 0.0
+                    for j in range(r, k):
+                        acc += inv_low[j, r] * inv_low[j, c]
+                    out[r, c] = acc
+                    out[c, r] = acc
+            logdet[i] = -2.0 * ld
+        return -1
+
+    _SPD_INV = kernel
+    return kernel
+
+
 def _batched_inv_logdet(prec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse and log-determinant of the inverse of a stack of SPD matrices."""
-    chol = np.linalg.cholesky(prec)  # also checks positive definiteness
-    cov = np.linalg.inv(prec)
-    cov = 0.5 * (cov + np.swapaxes(cov, -1, -2))
-    logdet_cov = -2.0 * np.sum(np.log(np.diagonal(chol, axis1=-2, axis2=-1)), axis=-1)
-    return cov, logdet_cov
+    """Inverse and log-determinant of the inverse of a stack of SPD matrices.
+
+    Raises :class:`numpy.linalg.LinAlgError` when a matrix is not positive definite.
+    """
+    prec = np.ascontiguousarray(prec, dtype=float)
+    stack = prec.reshape(int(np.prod(prec.shape[:-2])), *prec.shape[-2:])
+    cov = np.empty_like(stack)
+    logdet = np.empty(stack.shape[0])
+    bad = _spd_inv_kernel()(stack, cov, logdet)
+    if bad >= 0:
+        raise np.linalg.LinAlgError(f"matrix {bad} of the stack is not positive definite")
+    return cov.reshape(prec.shape), logdet.reshape(prec.shape[:-2])
 
 
 def align_factors(
@@ -982,11 +1050,16 @@ class LatentFactorModel:
             if self.prune_threshold > 0 and since_check >= 5 and change < _PRUNE_TOL:
                 # Switch off (factor, view) cells that explain almost nothing (ARD alone only
                 # shrinks them slowly), then drop factors switched off in every view.  Only once
-                # the fit has nearly settled, and only cells whose share is not growing since the
-                # previous check, so that slowly emerging factors survive.
+                # the fit has nearly settled, and only cells whose share, growing as fast as since
+                # the previous check, would not reach the threshold within _PRUNE_HORIZON checks, so
+                # that emerging factors survive while noise cells creeping up by 1e-5 per check
+                # (common with thousands of features) do not hold up convergence.
                 since_check = 0
                 r2 = self._r2_point(data, state, x)
-                growing = r2 > prev_r2 + 1e-6 if prev_r2 is not None else np.ones_like(r2, dtype=bool)
+                if prev_r2 is None:
+                    growing = np.ones_like(r2, dtype=bool)
+                else:
+                    growing = r2 + _PRUNE_HORIZON * np.maximum(r2 - prev_r2, 0.0) >= self.prune_threshold
                 prev_r2 = r2
                 on = np.column_stack([state.views[v.name].on for v in data])
                 new_on = on & ((r2 >= self.prune_threshold) | growing)
@@ -1280,7 +1353,8 @@ class LatentFactorModel:
     ) -> tuple[list[_View], _FitState, np.ndarray, np.ndarray]:
         """One parametric-bootstrap replicate from the fitted solution ``st`` of ``data``.
 
-        A data set is simulated from the generative model with scores drawn from ``q(z)``, the
+        A data set is simulated from the generative model with scores drawn from ``q(z)`` (their
+        in-sample correlations redrawn from the prior, :func:`_with_prior_correlation`), the
         debiased loadings (:func:`_debiased_loadings`) and the posterior-mean covariate effects as
         the truth (fitted noise precisions; likelihood draws for non-Gaussian views; the
         missingness pattern of ``data``), and refitted
@@ -1289,7 +1363,7 @@ class LatentFactorModel:
         variance-explained estimator (factors × views) and the squared standardised errors of the
         refitted scores (factors).
         """
-        z_true = _sample_z_state(st, rng, 1)[0]
+        z_true = _with_prior_correlation(_sample_z_state(st, rng, 1)[0], rng)
         w_true = {v.name: _debiased_loadings(st.views[v.name]) for v in data}
         sim = []
         for v in data:
@@ -1719,6 +1793,36 @@ def _sample_z_state(st: _FitState, rng: np.random.Generator, n_draws: int) -> np
     chol = np.linalg.cholesky(st.sz + 1e-12 * np.eye(st.sz.shape[-1]))
     eps = rng.standard_normal((n_draws, *st.ez.shape))
     return st.ez[None] + np.einsum("nij,snj->sni", chol, eps)
+
+
+def _with_prior_correlation(z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    r"""Scores ``z`` (patients × factors) with their in-sample correlations redrawn from the prior.
+
+    The likelihood barely identifies the in-sample correlations of the true scores (the
+    covariance of ``z w^T`` is unchanged when correlation moves between scores and loadings); the
+    fit picks them through its priors and a refit from the fit's own scores reproduces that
+    choice.  Per-factor variance explained depends on them, through the cross terms
+    :math:`2 (w_k^\top w_j)(z_k^\top z_j)`, so the bootstrap truth carries correlations drawn like
+    those of ``N`` independent standard normal score vectors (sd about :math:`1/\sqrt N` per
+    pair), keeping each factor's in-sample second moment.  The map is ``z S^{-1/2} T^{1/2}`` with
+    symmetric square roots, ``S`` the second-moment matrix of ``z`` and ``T`` the target.
+    """
+    n, k = z.shape
+    if k < 2:
+        return z
+    s = z.T @ z / n
+    g = rng.standard_normal((n, k))
+    c = g.T @ g
+    scale = np.sqrt(np.diag(s)) / np.sqrt(np.diag(c))
+    target = c * np.outer(scale, scale)
+    return z @ _sym_sqrt(s, inverse=True) @ _sym_sqrt(target)
+
+
+def _sym_sqrt(a: np.ndarray, *, inverse: bool = False) -> np.ndarray:
+    """Symmetric square root (or inverse square root) of a symmetric positive-definite matrix."""
+    val, vec = np.linalg.eigh(a)
+    val = np.maximum(val, 1e-12 * max(float(val.max()), 1e-300))
+    return (vec * val ** (-0.5 if inverse else 0.5)) @ vec.T
 
 
 def _r2_draws(v: _View, off: np.ndarray, z: np.ndarray, w: np.ndarray) -> np.ndarray:
