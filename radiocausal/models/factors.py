@@ -257,15 +257,17 @@ def _spd_inv_kernel():
 
     ``kernel(prec, cov, logdet)`` factors each ``prec[i]`` as ``L L'`` (lower triangle read),
     writes ``cov[i] = prec[i]^-1`` (symmetric) and ``logdet[i] = log|cov[i]|`` and returns the
-    index of the first matrix that is not positive definite, or -1.  For the small matrices here
-    (factors × factors, up to a few tens) it is 3-4 times faster than ``np.linalg.inv`` on a stack.
+    index of the first matrix that is not positive definite (or has a NaN), or -1.  For the small
+    matrices here (factors × factors) it takes a third to a half of the time of
+    ``np.linalg.cholesky`` plus ``np.linalg.inv`` on the stack.
     """
     global _SPD_INV
     if _SPD_INV is not None:
         return _SPD_INV
     import numba
 
-    @numba.njit(cache=True, fastmath=True)
+    # fast-math without the no-NaN/no-inf assumptions, so that a NaN entry still fails the check
+    @numba.njit(cache=True, fastmath={"reassoc", "contract", "arcp", "nsz"})
     def kernel(prec, cov, logdet):  # pragma: no cover - compiled
         n, k = prec.shape[0], prec.shape[1]
         low = np.empty((k, k))

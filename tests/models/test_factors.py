@@ -421,6 +421,10 @@ def test_batched_spd_inverse_refuses_a_matrix_that_is_not_positive_definite():
     prec[2, 1, 1] = -1.0
     with pytest.raises(np.linalg.LinAlgError, match="matrix 2"):
         _batched_inv_logdet(prec)
+    prec = np.repeat(np.eye(3)[None], 4, axis=0)
+    prec[1, 2, 0] = np.nan  # a NaN in the lower triangle (the part read) is refused too
+    with pytest.raises(np.linalg.LinAlgError, match="matrix 1"):
+        _batched_inv_logdet(prec)
 
 
 def test_bootstrap_scores_get_prior_correlations_and_keep_their_scale():
