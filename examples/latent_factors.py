@@ -29,8 +29,7 @@ import pandas as pd  # noqa: E402
 
 from radiocausal.graph import CausalDAG  # noqa: E402
 
-from radiocausal.models._factors_simulate import simulate_factor_data  # noqa: E402
-from radiocausal.models.factors import LatentFactorModel, align_factors  # noqa: E402
+from radiocausal.models import LatentFactorModel, align_factors, simulate_factor_data  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
