@@ -14,7 +14,7 @@ the R² of the true scores and loadings on the observed data, with the model's d
 
 Usage::
 
-    python benchmarks/latent_factors.py                      # 1,000 genes, seeds 0-2, both signals
+    python benchmarks/latent_factors.py                      # 1,000 genes, seeds 0-7, both signals
     python benchmarks/latent_factors.py --genes 1000 20000 --seeds 0 --signal 1.0
     python benchmarks/latent_factors.py --skip-mofa          # when mofapy2 is not installed
     python benchmarks/latent_factors.py --bootstrap 0        # mean-field summaries only (no bootstrap)
@@ -172,7 +172,7 @@ def run_mofa(sim, n_factors: int, seed: int, convergence: str = "fast", blas_thr
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--genes", type=int, nargs="+", default=[1000])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(8)))
     parser.add_argument("--signal", type=float, nargs="+", default=[1.0, 0.5])
     parser.add_argument("--factors", type=int, default=10, help="requested factors (truth has 6)")
     parser.add_argument("--skip-mofa", action="store_true")

@@ -151,10 +151,11 @@ replicates); cells switched off in a view stay exactly 0.  Nothing is tuned on s
 
 *Coverage.*  Simulations with the issue's design (200 patients; 150 imaging features, 30
 mutations; 10 % of patients without imaging; seeds 0-7 at default signal and at signal 0.5; 90 %
-intervals of the true active cells): with 1,000 genes 92 % of 174 cells (default signal 89 %:
-imaging 94 %, expression 84 %, mutations 88 %; signal 0.5: 94 %); with 300 genes 91 % of 176
+intervals of the true active cells): with 1,000 genes 93 % of 173 cells (default signal 89 %:
+imaging 94 %, expression 84 %, mutations 88 %; signal 0.5: 98 %); with 300 genes 91 % of 176
 cells (default signal 85 %, signal 0.5 97 %).  The misses are mostly true values below the
-interval (13 of 14 at 1,000 genes): what is left is bias the correction does not fully remove.
+interval (all 12 at 1,000 genes): what is left is bias the correction does not fully remove; at
+signal 0.5 the intervals are conservative (the pivot's spread over-states the error's sd there).
 Refits of data simulated with the *true* scores and loadings reproduce the real errors, and so do
 refits with the true loadings and fitted scores, but not with debiased loadings (rescaled or not):
 the fitted loadings and scores lack the cohort's cross terms between correlated factors, hence the
