@@ -69,7 +69,9 @@ ARD alone switches a factor off only slowly (its precision grows by about one da
 sweep), which leaves spurious, tiny loadings.  Once the ELBO has nearly settled, a (factor, view)
 cell whose variance explained is below ``prune_threshold`` and would not reach it within ten
 more checks at its current growth is therefore switched
-off (its loadings become exactly 0), and a factor switched off in every view is removed.
+off (its loadings become exactly 0), and a factor switched off in every view is removed.  A
+factor active in a single view whose loadings there sit on essentially one feature (participation
+ratio below 2) is switched off too: with a noise precision per feature it is that feature's noise.
 
 After fitting, factors are put in a canonical order (decreasing mean variance explained), sign
 (loadings have positive third moment) and scale (mean second moment of the scores over the fitted
@@ -551,7 +553,8 @@ class LatentFactorModel:
         Degrees of freedom :math:`\\nu` of the Student-:math:`t` shrinkage prior on loadings.
     prune_threshold : float
         Factors whose variance explained (at the posterior mean) stays below this in every view are
-        removed.  Use ``0`` to keep all factors.
+        removed, and so are factors active in a single view whose loadings sit on essentially one
+        feature there (Heywood cases).  Use ``0`` to keep all factors.
     activity_threshold : float
         A factor is *active* in a view when its variance explained exceeds this value;
         :meth:`active_probability` gives the posterior probability of that event.
@@ -1066,6 +1069,7 @@ class LatentFactorModel:
                 prev_r2 = r2
                 on = np.column_stack([state.views[v.name].on for v in data])
                 new_on = on & ((r2 >= self.prune_threshold) | growing)
+                new_on &= ~_single_feature_cells(data, state, new_on)
                 alive = new_on.any(axis=1)
                 if not alive.any():
                     best_k = int(np.argmax(r2.max(axis=1)))
@@ -1796,6 +1800,31 @@ def _sample_z_state(st: _FitState, rng: np.random.Generator, n_draws: int) -> np
     chol = np.linalg.cholesky(st.sz + 1e-12 * np.eye(st.sz.shape[-1]))
     eps = rng.standard_normal((n_draws, *st.ez.shape))
     return st.ez[None] + np.einsum("nij,snj->sni", chol, eps)
+
+
+def _single_feature_cells(data: list[_View], state: _FitState, on: np.ndarray) -> np.ndarray:
+    r"""Cells (factors × views) of factors active in one view only whose loadings there sit on
+    essentially one feature.
+
+    Such a factor explains the variance of a single feature, not covariance between features: with
+    a noise precision per feature, "a factor loading on feature d only" and "noise of feature d"
+    are the same model (a Heywood case of factor analysis), and a shrinkage prior on the loadings
+    lets spurious factors of this kind survive ARD with about ``1 / D`` of the view's variance.
+    The effective number of features is the participation ratio of the squared posterior-mean
+    loadings, :math:`(\sum_d w_{dk}^2)^2 / \sum_d w_{dk}^4`; below 2 the cell is flagged.  A
+    factor active in two or more views is kept whatever its support: it links the views.
+    """
+    flag = np.zeros_like(on)
+    single_view = on.sum(axis=1) == 1
+    for j, v in enumerate(data):
+        rows = np.flatnonzero(single_view & on[:, j])
+        if rows.size == 0:
+            continue
+        w2 = state.views[v.name].ew[:, rows] ** 2
+        total = w2.sum(axis=0)
+        ratio = total**2 / np.maximum(np.sum(w2**2, axis=0), 1e-300)
+        flag[rows, j] = (ratio < 2.0) & (total > 0)
+    return flag
 
 
 def _with_prior_correlation(z: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -396,6 +396,21 @@ def test_weak_signal_keeps_the_shared_structure():
         assert (p_active.iloc[order[i]] > 0.5).all()
 
 
+def test_single_feature_factors_are_not_kept():
+    # one Gaussian view, 100 features, 2 true factors: with a noise precision per feature, a factor
+    # loading on one feature only is that feature's noise (a Heywood case); ARD alone leaves three
+    # of them at about 1 / D of the variance each (above prune_threshold)
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(200, 2))
+    w = rng.normal(size=(100, 2)) * (rng.random((100, 2)) < 0.3)
+    view = pd.DataFrame(z @ w.T + rng.normal(size=(200, 100)))
+    model = LatentFactorModel(n_factors=6, likelihoods={"img": "gaussian"}).fit({"img": view}, random_seed=0)
+    assert model.n_factors_ == 2
+    assert (model.active_probability() > 0.5).all().all()
+    order, _, r = align_factors(model.factor_scores(), z)
+    assert (order >= 0).all() and r.min() > 0.97, r
+
+
 # ----------------------------------------------------------------------- numerical helpers
 @pytest.mark.parametrize("k", [1, 2, 6, 12])
 def test_batched_spd_inverse_matches_numpy(k):
