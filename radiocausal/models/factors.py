@@ -666,8 +666,14 @@ class LatentFactorModel:
         for view, lik in self.likelihoods.items():
             name = str(lik).lower() if isinstance(lik, str) else lik
             if name not in SUPPORTED_LIKELIHOODS:
+                hint = ""
+                if name in ("poisson", "counts", "nb", "negative_binomial", "negativebinomial"):
+                    hint = " (for raw counts use 'negbinomial': its dispersion is estimated per feature, and a Poisson-like feature gets the Poisson limit)"
+                elif name in ("ordinal", "categorical", "multinomial"):
+                    hint = " (for ordinal levels such as copy-number states use 'binomial' with n_trials)"
                 raise ModelError(
-                    f"likelihoods[{view!r}] = {lik!r} is not supported; expected one of {list(SUPPORTED_LIKELIHOODS)}"
+                    f"likelihoods[{view!r}] = {lik!r} is not supported; expected one of "
+                    f"{list(SUPPORTED_LIKELIHOODS)}{hint}"
                 )
             liks[view] = name
         if self.noise not in ("feature", "view"):

@@ -315,6 +315,9 @@ def test_bad_parameters_and_unfitted_use():
         LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian"}, n_bootstrap=2).fit(_small(), random_seed=0)
     with pytest.raises(ModelError, match="bootstrap_sweeps"):
         LatentFactorModel(n_factors=2, likelihoods={"a": "gaussian"}, bootstrap_sweeps=0).fit(_small(), random_seed=0)
+    # MOFA+'s name for counts is refused with the supported choice named
+    with pytest.raises(ModelError, match=r"likelihoods\['a'\] = 'poisson'.*use 'negbinomial'"):
+        LatentFactorModel(n_factors=2, likelihoods={"a": "poisson"}).fit(_small(), random_seed=0)
 
 
 def test_transform_rejects_unknown_features_and_views():
