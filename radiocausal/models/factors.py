@@ -668,7 +668,10 @@ class LatentFactorModel:
             if name not in SUPPORTED_LIKELIHOODS:
                 hint = ""
                 if name in ("poisson", "counts", "nb", "negative_binomial", "negativebinomial"):
-                    hint = " (for raw counts use 'negbinomial': its dispersion is estimated per feature, and a Poisson-like feature gets the Poisson limit)"
+                    hint = (
+                        " (for raw counts use 'negbinomial': its dispersion is estimated per feature, "
+                        "and a Poisson-like feature gets the Poisson limit)"
+                    )
                 elif name in ("ordinal", "categorical", "multinomial"):
                     hint = " (for ordinal levels such as copy-number states use 'binomial' with n_trials)"
                 raise ModelError(
