@@ -269,6 +269,10 @@ def _spd_inv_kernel():
         return _SPD_INV
     import numba
 
+    from radiocausal._kernels import cholesky_kernel
+
+    cholesky = cholesky_kernel()
+
     # fast-math without the no-NaN/no-inf assumptions, so that a NaN entry still fails the check
     @numba.njit(cache=True, fastmath={"reassoc", "contract", "arcp", "nsz"})
     def kernel(prec, cov, logdet):  # pragma: no cover - compiled
@@ -276,21 +280,11 @@ def _spd_inv_kernel():
         low = np.empty((k, k))
         inv_low = np.empty((k, k))
         for i in range(n):
-            a = prec[i]
+            if not cholesky(prec[i], low, k):
+                return i
             ld = 0.0
-            for c in range(k):  # Cholesky, column by column
-                acc = a[c, c]
-                for j in range(c):
-                    acc -= low[c, j] * low[c, j]
-                if not (acc > 0.0):
-                    return i
-                low[c, c] = np.sqrt(acc)
+            for c in range(k):
                 ld += np.log(low[c, c])
-                for r in range(c + 1, k):
-                    acc2 = a[r, c]
-                    for j in range(c):
-                        acc2 -= low[r, j] * low[c, j]
-                    low[r, c] = acc2 / low[c, c]
             for c in range(k):  # L^-1 by forward substitution (lower triangular)
                 for r in range(k):
                     if r < c:

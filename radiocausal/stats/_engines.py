@@ -195,20 +195,14 @@ def _newton_direction():
         return _NEWTON
     import numba
 
+    from radiocausal._kernels import cholesky_kernel
+
+    cholesky = cholesky_kernel()
+
     @numba.njit(cache=True, fastmath=True)
     def newton_direction(H, g, L, delta, e0, d):  # pragma: no cover
-        for a in range(d):
-            acc = H[a, a]
-            for c in range(a):
-                acc -= L[a, c] * L[a, c]
-            if not (acc > 0.0):
-                return -1.0
-            L[a, a] = np.sqrt(acc)
-            for b in range(a + 1, d):
-                acc2 = H[b, a]
-                for c in range(a):
-                    acc2 -= L[b, c] * L[a, c]
-                L[b, a] = acc2 / L[a, a]
+        if not cholesky(H, L, d):
+            return -1.0
         for a in range(d):
             acc = g[a]
             for c in range(a):
