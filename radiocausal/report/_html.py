@@ -15,6 +15,7 @@ from string import Template
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from radiocausal.errors import DataError, GraphError
 from radiocausal.report import _figures as figs
@@ -294,12 +295,20 @@ _Q_METHODS = {
 }
 
 
+def _absent(res: Results, table: pd.DataFrame | None, step: str, rel: str, what: str) -> _Html | None:
+    """What a section shows instead of its table: "not run" (with the reason) when the step wrote
+    no ``rel``, a note when the table lists no ``what``; None when there is something to show."""
+    if table is None:
+        return _not_run(res, step, rel)
+    if table.empty:
+        return _tag("p", f"{rel} lists no {what}.", "note")
+    return None
+
+
 def _scan_section(res: Results) -> _Html:
-    if res.scan is None:
-        return _not_run(res, "scan", "scan/scan.csv")
+    if (absent := _absent(res, res.scan, "scan", "scan/scan.csv", "test")) is not None:
+        return absent
     scan = res.scan
-    if scan.empty:
-        return _tag("p", "scan/scan.csv lists no test.", "note")
     alpha = _fdr_alpha(res)
     method = res.setting("scan", ("q_method",), ("q_method",))
     method_text = _Q_METHODS.get(str(method).lower(), str(method)) if method is not None else "Benjamini-Hochberg FDR"
@@ -371,11 +380,9 @@ def _posterior_cells(r: Any) -> list[object]:
 
 
 def _bayes_section(res: Results) -> _Html:
-    if res.effects is None:
-        return _not_run(res, "bayes", "bayes/effects.csv")
+    if (absent := _absent(res, res.effects, "bayes", "bayes/effects.csv", "effect")) is not None:
+        return absent
     eff = res.effects
-    if eff.empty:
-        return _tag("p", "bayes/effects.csv lists no effect.", "note")
     shown = {"adjusted": "DAG-adjusted (blue squares)", "unadjusted": "unadjusted (orange circles)"}
     caption = ("Posterior effect of each exposure on its outcome, mean and 94 % HDI: "
                + " next to ".join(v for k, v in shown.items() if (eff["model"] == k).any())
@@ -405,11 +412,10 @@ def _bayes_section(res: Results) -> _Html:
 
 
 def _interventions_section(res: Results) -> _Html:
-    if res.interventions is None:
-        return _not_run(res, "interventions", "interventions/interventions.csv")
+    if (absent := _absent(res, res.interventions, "interventions", "interventions/interventions.csv",
+                          "intervention")) is not None:
+        return absent
     iv = res.interventions
-    if iv.empty:
-        return _tag("p", "interventions/interventions.csv lists no intervention.", "note")
     caption = ("Average causal effect of each intervention against its baseline (mean and 94 % HDI)"
                + ("; white diamonds: the simulated truth." if iv["truth"].notna().any() else "."))
     body: list[object] = [_figure(res, figs.interventions_figure(iv), "interventions.png", "do-intervention effects",
